@@ -1,0 +1,30 @@
+/**
+ * `task down`: stops every service (pipeline first, Kafka last) and the
+ * supervisor. State in .data/ is kept.
+ *
+ * @module
+ */
+import { programStates, supervisorctl } from "./supervisor.ts";
+
+async function main(): Promise<void> {
+  if ((await programStates()) === undefined) {
+    console.log("The stack is not running");
+    return;
+  }
+  const { code, output } = await supervisorctl("shutdown");
+  if (code !== 0) throw new Error(`supervisorctl shutdown failed (exit ${code}): ${output.trim()}`);
+  // shutdown returns once the request is accepted; wait for the socket to go
+  for (let i = 0; i < 240 && (await programStates()) !== undefined; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  console.log("Stopped every service; state is kept in .data/");
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The native stack: every service tickpipe runs without Docker, in start
+ * order, with the host ports it binds (all on 127.0.0.1, the same host ports
+ * as compose.yaml) and how to tell it is ready.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { DATA, ROOT, TOOLS } from "./paths.ts";
+import type { Probe } from "./probe.ts";
+
+/** One supervised process. */
+export interface Service {
+  /** Supervisor program name. */
+  readonly name: string;
+  /** What a person calls it. */
+  readonly title: string;
+  /** `infra` services start first; `pipeline` ones (producer, consumer) after topics, bucket and connector exist. */
+  readonly group: "infra" | "pipeline";
+  /** Host ports it binds on 127.0.0.1; checked free before it starts. */
+  readonly ports: readonly number[];
+  /** argv; run from the repository root. */
+  readonly command: readonly string[];
+  /** Extra, non-secret environment (secrets come from .env through the supervisor). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Readiness probe. */
+  readonly probe: Probe;
+  /** Seconds to wait for the probe on start. */
+  readonly startSeconds: number;
+  /** Where a person reaches it. */
+  readonly url: string;
+}
+
+/** Ports shared with compose.yaml. */
+export const PORTS = Object.freeze({
+  kafka: 29092,
+  kafkaController: 29093,
+  connect: 8083,
+  mongo: 27017,
+  mongoExpress: 8081,
+  s3: 7070,
+});
+
+const java = (heap: string, mainClass: string, ...args: string[]) => [
+  "java",
+  `-Xms${heap}`,
+  `-Xmx${heap}`,
+  "-XX:+UseSerialGC",
+  "-XX:TieredStopAtLevel=1",
+  `-Dlog4j2.configurationFile=${join(ROOT, "stack/kafka/log4j2.yaml")}`,
+  "-cp",
+  `${join(TOOLS, "jars/kafka")}/*`,
+  mainClass,
+  ...args,
+];
+
+/** The services, in start order. */
+export const SERVICES: readonly Service[] = Object.freeze([
+  {
+    name: "ferretdb",
+    title: "MongoDB-compatible server (FerretDB, SQLite backend)",
+    group: "infra",
+    ports: [PORTS.mongo],
+    command: [
+      join(TOOLS, "bin/ferretdb"),
+      `-listen-addr=127.0.0.1:${PORTS.mongo}`,
+      `-sqlite-dir=${join(DATA, "ferretdb")}`,
+    ],
+    probe: { kind: "tcp", port: PORTS.mongo },
+    startSeconds: 20,
+    url: `mongodb://127.0.0.1:${PORTS.mongo}`,
+  },
+  {
+    name: "s3",
+    title: "S3-compatible server (versitygw, POSIX backend)",
+    group: "infra",
+    ports: [PORTS.s3],
+    command: [
+      join(TOOLS, "bin/versitygw"),
+      `--port=127.0.0.1:${PORTS.s3}`,
+      "posix",
+      join(DATA, "s3"),
+    ],
+    probe: { kind: "tcp", port: PORTS.s3 },
+    startSeconds: 20,
+    url: `http://127.0.0.1:${PORTS.s3}`,
+  },
+  {
+    name: "kafka",
+    title: "Apache Kafka broker + controller (KRaft)",
+    group: "infra",
+    ports: [PORTS.kafka, PORTS.kafkaController],
+    command: java("512m", "kafka.Kafka", join(DATA, "conf/server.properties")),
+    probe: { kind: "tcp", port: PORTS.kafka },
+    startSeconds: 60,
+    url: `localhost:${PORTS.kafka}`,
+  },
+  {
+    name: "connect",
+    title: "Kafka Connect (distributed worker, MongoDB sink)",
+    group: "infra",
+    ports: [PORTS.connect],
+    command: java(
+      "512m",
+      "org.apache.kafka.connect.cli.ConnectDistributed",
+      join(DATA, "conf/connect-distributed.properties"),
+    ),
+    probe: { kind: "http", url: `http://127.0.0.1:${PORTS.connect}/connectors`, expect: [200] },
+    startSeconds: 90,
+    url: `http://localhost:${PORTS.connect}`,
+  },
+  {
+    name: "mongo-express",
+    title: "Mongo Express",
+    group: "infra",
+    ports: [PORTS.mongoExpress],
+    command: ["node", join(TOOLS, "npm/node_modules/mongo-express/app.js")],
+    env: {
+      VCAP_APP_HOST: "127.0.0.1",
+      PORT: String(PORTS.mongoExpress),
+      ME_CONFIG_MONGODB_URL: `mongodb://127.0.0.1:${PORTS.mongo}`,
+      ME_CONFIG_MONGODB_ENABLE_ADMIN: "true",
+    },
+    probe: { kind: "http", url: `http://127.0.0.1:${PORTS.mongoExpress}/`, expect: [401] },
+    startSeconds: 30,
+    url: `http://localhost:${PORTS.mongoExpress}`,
+  },
+]);

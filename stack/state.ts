@@ -1,0 +1,73 @@
+/**
+ * Prepares the on-disk state the services need before their first start:
+ * folders, rendered Kafka/Connect configs, and Kafka's formatted storage.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { DATA, ROOT, TOOLS } from "./paths.ts";
+
+const CONF_DIR = join(DATA, "conf");
+const TEMPLATES = ["server.properties", "connect-distributed.properties"];
+
+/** Copies stack/kafka/*.properties into .data/conf with `@DATA@`/`@ROOT@`/`@TOOLS@` filled in. */
+export async function renderKafkaConfigs(): Promise<void> {
+  await Deno.mkdir(CONF_DIR, { recursive: true });
+  for (const name of TEMPLATES) {
+    const template = await Deno.readTextFile(join(ROOT, "stack/kafka", name));
+    const text = template.replaceAll("@DATA@", DATA).replaceAll("@ROOT@", ROOT).replaceAll("@TOOLS@", TOOLS);
+    await Deno.writeTextFile(join(CONF_DIR, name), text);
+  }
+}
+
+/** A Kafka cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
+function newClusterId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/**
+ * Formats Kafka's KRaft storage (log.dirs = .data/kafka) once; later calls are no-ops.
+ *
+ * @throws {Error} When the storage tool fails; its output is in the message.
+ */
+export async function formatKafkaStorage(): Promise<void> {
+  try {
+    await Deno.stat(join(DATA, "kafka", "meta.properties"));
+    return;
+  } catch {
+    // not formatted yet
+  }
+  const idFile = join(DATA, "kafka-cluster-id");
+  let clusterId: string;
+  try {
+    clusterId = (await Deno.readTextFile(idFile)).trim();
+  } catch {
+    clusterId = newClusterId();
+    await Deno.mkdir(DATA, { recursive: true });
+    await Deno.writeTextFile(idFile, clusterId + "\n");
+  }
+  const { code, stdout, stderr } = await new Deno.Command("java", {
+    args: [
+      "-cp",
+      `${join(TOOLS, "jars/kafka")}/*`,
+      `-Dlog4j2.configurationFile=${join(ROOT, "stack/kafka/log4j2.yaml")}`,
+      "org.apache.kafka.tools.StorageTool",
+      "format",
+      "--standalone",
+      "--ignore-formatted",
+      "--cluster-id",
+      clusterId,
+      "--config",
+      join(CONF_DIR, "server.properties"),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    const decoder = new TextDecoder();
+    throw new Error(
+      `Formatting Kafka storage failed (exit ${code}): ${decoder.decode(stdout)}${decoder.decode(stderr)}`.trim(),
+    );
+  }
+}
