@@ -43,7 +43,7 @@ export const PORTS = Object.freeze({
 
 const java = (heap: string, mainClass: string, ...args: string[]) => [
   "java",
-  `-Xms${heap}`,
+  "-Xms128m",
   `-Xmx${heap}`,
   "-XX:+UseSerialGC",
   "-XX:TieredStopAtLevel=1",
@@ -65,6 +65,8 @@ export const SERVICES: readonly Service[] = Object.freeze([
       join(TOOLS, "bin/ferretdb"),
       `-listen-addr=127.0.0.1:${PORTS.mongo}`,
       `-sqlite-dir=${join(DATA, "ferretdb")}`,
+      // FerretDB warns on every client disconnect (it lacks endSessions)
+      "-log-level=error",
     ],
     probe: { kind: "tcp", port: PORTS.mongo },
     startSeconds: 20,
@@ -78,10 +80,17 @@ export const SERVICES: readonly Service[] = Object.freeze([
     command: [
       join(TOOLS, "bin/versitygw"),
       `--port=127.0.0.1:${PORTS.s3}`,
+      "--health=/health",
+      "--quiet",
       "posix",
       join(DATA, "s3"),
     ],
-    probe: { kind: "tcp", port: PORTS.s3 },
+    // the supervisor expands these from its own environment (.env), so no key is written to its config
+    env: {
+      ROOT_ACCESS_KEY_ID: "%(ENV_AWS_ACCESS_KEY_ID)s",
+      ROOT_SECRET_ACCESS_KEY: "%(ENV_AWS_SECRET_ACCESS_KEY)s",
+    },
+    probe: { kind: "http", url: `http://127.0.0.1:${PORTS.s3}/health`, expect: [200] },
     startSeconds: 20,
     url: `http://127.0.0.1:${PORTS.s3}`,
   },
@@ -105,7 +114,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
       "org.apache.kafka.connect.cli.ConnectDistributed",
       join(DATA, "conf/connect-distributed.properties"),
     ),
-    probe: { kind: "http", url: `http://127.0.0.1:${PORTS.connect}/connectors`, expect: [200] },
+    probe: { kind: "http", url: `http://127.0.0.1:${PORTS.connect}/health`, expect: [200] },
     startSeconds: 90,
     url: `http://localhost:${PORTS.connect}`,
   },

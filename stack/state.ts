@@ -10,12 +10,15 @@ import { DATA, ROOT, TOOLS } from "./paths.ts";
 const CONF_DIR = join(DATA, "conf");
 const TEMPLATES = ["server.properties", "connect-distributed.properties"];
 
-/** Copies stack/kafka/*.properties into .data/conf with `@DATA@`/`@ROOT@`/`@TOOLS@` filled in. */
-export async function renderKafkaConfigs(): Promise<void> {
-  await Deno.mkdir(CONF_DIR, { recursive: true });
+/**
+ * Makes the services' data folders and copies stack/kafka/*.properties into
+ * .data/conf with `@DATA@` and `@JARS@` filled in.
+ */
+export async function prepareState(): Promise<void> {
+  for (const dir of [CONF_DIR, join(DATA, "ferretdb"), join(DATA, "s3")]) await Deno.mkdir(dir, { recursive: true });
   for (const name of TEMPLATES) {
     const template = await Deno.readTextFile(join(ROOT, "stack/kafka", name));
-    const text = template.replaceAll("@DATA@", DATA).replaceAll("@ROOT@", ROOT).replaceAll("@TOOLS@", TOOLS);
+    const text = template.replaceAll("@DATA@", DATA).replaceAll("@JARS@", join(TOOLS, "jars"));
     await Deno.writeTextFile(join(CONF_DIR, name), text);
   }
 }
@@ -27,13 +30,13 @@ function newClusterId(): string {
 }
 
 /**
- * Formats Kafka's KRaft storage (log.dirs = .data/kafka) once; later calls are no-ops.
+ * Formats Kafka's KRaft storage (log.dirs = .data/kafka/log) once; later calls are no-ops.
  *
  * @throws {Error} When the storage tool fails; its output is in the message.
  */
 export async function formatKafkaStorage(): Promise<void> {
   try {
-    await Deno.stat(join(DATA, "kafka", "meta.properties"));
+    await Deno.stat(join(DATA, "kafka", "log", "meta.properties"));
     return;
   } catch {
     // not formatted yet
@@ -51,8 +54,8 @@ export async function formatKafkaStorage(): Promise<void> {
     args: [
       "-cp",
       `${join(TOOLS, "jars/kafka")}/*`,
-      `-Dlog4j2.configurationFile=${join(ROOT, "stack/kafka/log4j2.yaml")}`,
-      "org.apache.kafka.tools.StorageTool",
+      `-Dlog4j2.configurationFile=${join(ROOT, "stack/kafka/tools-log4j2.yaml")}`,
+      "kafka.tools.StorageTool",
       "format",
       "--standalone",
       "--ignore-formatted",

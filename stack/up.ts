@@ -13,7 +13,7 @@ import { LOGS, TOOLS } from "./paths.ts";
 import { probeOnce, waitReady } from "./probe.ts";
 import { portFree, portHolder } from "./ports.ts";
 import { type Service, SERVICES } from "./services.ts";
-import { formatKafkaStorage, renderKafkaConfigs } from "./state.ts";
+import { formatKafkaStorage, prepareState } from "./state.ts";
 import { programStates, startDaemon, supervisorctl, writeConfig } from "./supervisor.ts";
 
 /** Secrets the stack refuses to start without (stack/bootstrap.sh writes them to .env). */
@@ -87,13 +87,13 @@ async function main(): Promise<void> {
   await writeConfig(SERVICES);
   let states = await programStates();
   if (states === undefined) {
-    await renderKafkaConfigs();
+    await prepareState();
     await formatKafkaStorage();
     for (const service of SERVICES.filter((s) => s.group === group)) await assertPortsFree(service);
     await startDaemon();
     states = (await programStates()) ?? new Map();
   } else {
-    await renderKafkaConfigs();
+    await prepareState();
     await supervisorctl("reread");
     await supervisorctl("update");
   }
