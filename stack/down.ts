@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { programStates, supervisorctl } from "./supervisor.ts";
+import { daemonAlive, programStates, supervisorctl } from "./supervisor.ts";
 
 async function main(): Promise<void> {
   if ((await programStates()) === undefined) {
@@ -13,8 +13,9 @@ async function main(): Promise<void> {
   }
   const { code, output } = await supervisorctl("shutdown");
   if (code !== 0) throw new Error(`supervisorctl shutdown failed (exit ${code}): ${output.trim()}`);
-  // shutdown returns once the request is accepted; wait for the socket to go
-  for (let i = 0; i < 240 && (await programStates()) !== undefined; i++) {
+  // shutdown returns once the request is accepted; supervisord stops every
+  // program, then removes its pid file and exits
+  for (let i = 0; i < 240 && (await daemonAlive()); i++) {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   console.log("Stopped every service; state is kept in .data/");

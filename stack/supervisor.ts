@@ -10,6 +10,7 @@ import type { Service } from "./services.ts";
 
 const CONF = join(SUPERVISOR_DIR, "supervisord.conf");
 const SOCKET = join(SUPERVISOR_DIR, "supervisor.sock");
+const PIDFILE = join(SUPERVISOR_DIR, "supervisord.pid");
 const BIN = join(TOOLS, "venv", "bin");
 
 /** A program's state as `supervisorctl status` reports it (RUNNING, STOPPED, FATAL, ...). */
@@ -29,7 +30,7 @@ chmod=0700
 [supervisord]
 logfile=${join(LOGS, "supervisord.log")}
 logfile_maxbytes=5MB
-pidfile=${join(SUPERVISOR_DIR, "supervisord.pid")}
+pidfile=${PIDFILE}
 directory=${ROOT}
 
 [rpcinterface:supervisor]
@@ -94,6 +95,16 @@ export async function programStates(): Promise<Map<string, ProgramState> | undef
     if (name && state) states.set(name, state);
   }
   return states;
+}
+
+/** Whether supervisord's pid file exists; it removes the file as its last act on shutdown. */
+export async function daemonAlive(): Promise<boolean> {
+  try {
+    await Deno.stat(PIDFILE);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Starts supervisord in the background with the current environment. */
