@@ -1,0 +1,68 @@
+/**
+ * Polls quotes (StockData.org, a replay file or a simulated market) and
+ * publishes every response to Kafka topic `api-data`.
+ *
+ * ```sh
+ * deno task produce            # settings from env / .env, see README
+ * deno task produce --help
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { PRODUCER_ENV, producerConfig } from "./lib/producer_config.ts";
+import { consoleLogger, runProducer } from "./lib/producer_runner.ts";
+
+const HELP = `Usage: producer.ts [--max-polls N]
+
+Publishes quote envelopes to Kafka. Settings come from the environment:
+  ${PRODUCER_ENV.join("\n  ")}
+Stop with Ctrl-C (SIGINT) or SIGTERM: polling stops, accepted quotes are flushed.`;
+
+/** Entry point: reads settings, runs until a signal, exits 0 (1 if quotes were lost). */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { "max-polls": { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const maxPolls = values["max-polls"] === undefined ? undefined : Number(values["max-polls"]);
+  if (maxPolls !== undefined && !(Number.isInteger(maxPolls) && maxPolls > 0)) {
+    throw new RangeError(`--max-polls="${values["max-polls"]}" is not a positive whole number; pass e.g. --max-polls 10`);
+  }
+
+  let config;
+  try {
+    config = producerConfig();
+  } catch (error) {
+    consoleLogger.error((error as Error).message);
+    Deno.exit(2);
+  }
+
+  const controller = new AbortController();
+  const stop = (name: string) => () => {
+    if (controller.signal.aborted) return;
+    consoleLogger.info(`${name}: stopping polls, flushing what was accepted`);
+    controller.abort();
+  };
+  const onInt = stop("SIGINT");
+  const onTerm = stop("SIGTERM");
+  Deno.addSignalListener("SIGINT", onInt);
+  Deno.addSignalListener("SIGTERM", onTerm);
+  try {
+    const summary = await runProducer(config, {
+      signal: controller.signal,
+      ...(maxPolls === undefined ? {} : { maxPolls }),
+    });
+    // Exit explicitly: when Kafka is unreachable kafkajs may keep timers alive.
+    Deno.exit(summary.lost > 0 ? 1 : 0);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInt);
+    Deno.removeSignalListener("SIGTERM", onTerm);
+  }
+}
+
+if (import.meta.main) await main();

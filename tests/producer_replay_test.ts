@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import type { SourceEvent } from "../lib/quote_source.ts";
+import { replaySource } from "../lib/replay_source.ts";
+
+async function events(path: string, pace: "recorded" | "fast") {
+  const out: SourceEvent[] = [];
+  for await (const e of replaySource(path, { pace, intervalMs: 20 }).events(new AbortController().signal)) out.push(e);
+  return out;
+}
+
+Deno.test("replaySource() replays the shipped sample recording line by line", async () => {
+  const out = await events("samples/quotes.jsonl", "fast");
+  const batches = out.filter((e) => e.kind === "batch");
+  assert.equal(batches.length, 30);
+  assert.ok(batches.every((b) => b.key === "AAPL,MSFT,TSLA" && b.envelope.data.length === 3));
+  assert.deepEqual(out.filter((e) => e.kind !== "batch").map((e) => e.kind), ["poll"]);
+});
+
+Deno.test("replaySource() rejects bad lines with their line number and keeps going", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+  try {
+    const good = JSON.stringify({ meta: { requested: 1, returned: 1 }, data: [{ ticker: "AAPL", price: 1 }] });
+    await Deno.writeTextFile(path, [good, '{"data":[{"ticker":"AA', "", JSON.stringify({ data: [{ ticker: "X" }] }), good].join("\n"));
+    const out = await events(path, "fast");
+    assert.deepEqual(out.map((e) => e.kind), ["batch", "rejected", "rejected", "batch", "poll"]);
+    assert.match((out[1] as { reason: string }).reason, /:2 is not valid JSON/);
+    assert.match((out[2] as { reason: string }).reason, /:4: data\[0\] \("X"\) has no "price"/);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("replaySource() at recorded pace waits as long as the recording did", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+  try {
+    const line = (t: string) => JSON.stringify({ data: [{ ticker: "A", price: 1 }], timestamp_utc: t });
+    await Deno.writeTextFile(path, [line("2024-05-31T14:30:00.000Z"), line("2024-05-31T14:30:00.300Z"), line("2024-05-31T14:30:00.400Z")].join("\n"));
+    const started = Date.now();
+    const out = await events(path, "recorded");
+    const elapsed = Date.now() - started;
+    assert.equal(out.filter((e) => e.kind === "batch").length, 3);
+    assert.ok(elapsed >= 390, `replayed in ${elapsed} ms, recording spans 400 ms`);
+  } finally {
+    await Deno.remove(path);
+  }
+});

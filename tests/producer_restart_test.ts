@@ -1,0 +1,65 @@
+/**
+ * The broker is restarted (through supervisord) while the producer runs:
+ * every accepted response must be in the topic exactly once, in order per key.
+ * It disturbs everyone sharing the broker, so it runs only with
+ * TICKPIPE_RESTART_TEST=1.
+ */
+import assert from "node:assert/strict";
+import { runProducer } from "../lib/producer_runner.ts";
+import { memoryLogger, readTopic, testConfig, waitForKafka, withTopic } from "./_producer_kafka.ts";
+
+const SUPERVISORCTL = "/work/main/.tools/venv/bin/supervisorctl";
+const SUPERVISOR_CONF = "/work/main/.data/supervisor/supervisord.conf";
+
+async function restartKafka(): Promise<void> {
+  const { success, stdout, stderr } = await new Deno.Command(SUPERVISORCTL, {
+    args: ["-c", SUPERVISOR_CONF, "restart", "kafka"],
+  }).output();
+  const text = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assert.ok(success, `supervisorctl restart kafka failed: ${text}`);
+}
+
+Deno.test({
+  name: "runProducer() loses and doubles nothing when the broker restarts",
+  ignore: Deno.env.get("TICKPIPE_RESTART_TEST") !== "1",
+  async fn() {
+    await waitForKafka();
+    await withTopic(async (topic) => {
+      const controller = new AbortController();
+      const accepted: [string, string][] = [];
+      const log = memoryLogger();
+      const config = testConfig(topic, {
+        skipUnchanged: false,
+        pollIntervalMs: 20,
+        stockdata: { ...testConfig(topic).stockdata, symbolsPerRequest: 1 },
+      });
+      const running = runProducer(config, {
+        logger: log,
+        signal: controller.signal,
+        onAccept: (key, value) => accepted.push([key, value]),
+      });
+      await new Promise((r) => setTimeout(r, 2000));
+      const before = accepted.length;
+      await restartKafka();
+      await waitForKafka();
+      await new Promise((r) => setTimeout(r, 8000));
+      controller.abort();
+      const summary = await running;
+      assert.ok(before > 10 && accepted.length > before + 10, `accepted ${before} before, ${accepted.length} in all`);
+      assert.deepEqual([summary.lost, summary.published], [0, accepted.length]);
+
+      const messages = await readTopic(topic);
+      const read = messages.map((m) => m.value);
+      assert.equal(new Set(read).size, read.length, "a message appears twice");
+      assert.deepEqual([...read].sort(), accepted.map(([, v]) => v).sort());
+      for (const key of new Set(accepted.map(([k]) => k))) {
+        assert.deepEqual(
+          messages.filter((m) => m.key === key).map((m) => m.value),
+          accepted.filter(([k]) => k === key).map(([, v]) => v),
+          `${key} out of order`,
+        );
+      }
+      console.log(`accepted ${accepted.length} (${before} before the restart), read back ${messages.length}`);
+    });
+  },
+});
