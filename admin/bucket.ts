@@ -8,6 +8,7 @@
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { consumerConfig } from "../lib/consumer_config.ts";
 import { s3Client } from "../lib/s3_client.ts";
+import { runMain } from "../lib/run_main.ts";
 
 /**
  * Creates `bucket` unless it exists.
@@ -40,11 +41,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (error) {
-    console.error(`Cannot ensure the archive bucket: ${error instanceof Error ? error.message : error}`);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main, "Cannot ensure the archive bucket: ");

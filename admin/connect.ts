@@ -10,6 +10,7 @@
  */
 import { connectorStatus, type ConnectorDefinition, registerConnector } from "../lib/connect_client.ts";
 import { envOptional, envString } from "../lib/env.ts";
+import { runMain } from "../lib/run_main.ts";
 
 /** Reads simplelink.json and applies `MONGO_SINK_URI` when set. */
 export async function loadSinkDefinition(path = new URL("../simplelink.json", import.meta.url)): Promise<ConnectorDefinition> {
@@ -37,11 +38,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main);

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import type { Kafka } from "kafkajs";
 import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import { envString } from "../lib/env.ts";
+import { runMain } from "../lib/run_main.ts";
 
 /** One message as `peek` shows it. */
 export interface PeekedMessage {
@@ -107,11 +108,4 @@ async function main(): Promise<void> {
   for (const message of messages) console.log(JSON.stringify(message, null, 2));
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main);

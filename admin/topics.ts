@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import type { Admin } from "kafkajs";
 import { ensureTopic, kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import { envInt, envString } from "../lib/env.ts";
+import { runMain } from "../lib/run_main.ts";
 
 /** A topic's partition count and messages currently retained. */
 export interface TopicSummary {
@@ -92,11 +93,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main);

@@ -5,6 +5,7 @@
  * @module
  */
 import { daemonAlive, programStates, supervisorctl } from "./supervisor.ts";
+import { runMain } from "../lib/run_main.ts";
 
 async function main(): Promise<void> {
   if ((await programStates()) === undefined) {
@@ -21,11 +22,4 @@ async function main(): Promise<void> {
   console.log("Stopped every service; state is kept in .data/");
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main);

@@ -4,10 +4,13 @@
  * @module
  */
 
-/** How to tell that a service is ready. */
+import { programStates } from "./supervisor.ts";
+
+/** How to tell that a service is ready; `running`: the supervisor has kept it up for its start seconds. */
 export type Probe =
   | { readonly kind: "tcp"; readonly port: number }
-  | { readonly kind: "http"; readonly url: string; readonly expect: readonly number[] };
+  | { readonly kind: "http"; readonly url: string; readonly expect: readonly number[] }
+  | { readonly kind: "running"; readonly name: string };
 
 /** Returns whether something accepts TCP connections on 127.0.0.1:`port`. */
 export async function tcpOpen(port: number): Promise<boolean> {
@@ -34,6 +37,7 @@ export async function httpStatus(url: string): Promise<number | undefined> {
 /** Runs `probe` once; true when the service is ready. */
 export async function probeOnce(probe: Probe): Promise<boolean> {
   if (probe.kind === "tcp") return await tcpOpen(probe.port);
+  if (probe.kind === "running") return (await programStates())?.get(probe.name) === "RUNNING";
   const status = await httpStatus(probe.url);
   return status !== undefined && probe.expect.includes(status);
 }

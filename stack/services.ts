@@ -54,6 +54,20 @@ const java = (heap: string, mainClass: string, ...args: string[]) => [
   ...args,
 ];
 
+/** A pipeline script run as `deno task <task>`; ready once the supervisor has kept it up. */
+function pipelineService(name: string, title: string, task: string, url: string): Service {
+  return {
+    name,
+    title,
+    group: "pipeline",
+    ports: [],
+    command: [join(TOOLS, "bin/deno"), "task", task],
+    probe: { kind: "running", name },
+    startSeconds: 30,
+    url,
+  };
+}
+
 /** The services, in start order. */
 export const SERVICES: readonly Service[] = Object.freeze([
   {
@@ -134,4 +148,6 @@ export const SERVICES: readonly Service[] = Object.freeze([
     startSeconds: 30,
     url: `http://localhost:${PORTS.mongoExpress}`,
   },
+  pipelineService("producer", "producer.ts: quotes to api-data", "produce", "deno task peek"),
+  pipelineService("consumer", "consumer.ts: api-data to S3", "consume", "s3://$S3_BUCKET/archive/"),
 ]);

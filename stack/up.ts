@@ -15,6 +15,7 @@ import { portFree, portHolder } from "./ports.ts";
 import { type Service, SERVICES } from "./services.ts";
 import { formatKafkaStorage, prepareState } from "./state.ts";
 import { programStates, startDaemon, supervisorctl, writeConfig } from "./supervisor.ts";
+import { runMain } from "../lib/run_main.ts";
 
 /** Secrets the stack refuses to start without (stack/bootstrap.sh writes them to .env). */
 const REQUIRED_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ME_CONFIG_BASICAUTH_PASSWORD"];
@@ -103,11 +104,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main);
