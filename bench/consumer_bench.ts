@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const bucket = testName();
   const bootstrap = kafkaSettings("bench").brokers.join(",");
   Deno.env.set("S3_BUCKET", bucket);
-  Deno.env.set("CONSUMER_TOPIC", topic);
+  Deno.env.set("KAFKA_TOPIC", topic);
   Deno.env.set("CONSUMER_GROUP", `${topic}-archiver`);
   // The run ends when the last, partial batch is written: close it 1 s after the last record.
   if (Deno.env.get("ARCHIVE_IDLE_SECONDS") === undefined) Deno.env.set("ARCHIVE_IDLE_SECONDS", "1");

@@ -25,7 +25,7 @@ export interface S3Settings {
 /** Everything `consumer.ts` needs, fully resolved. */
 export interface ConsumerConfig {
   readonly kafka: KafkaSettings;
-  /** Topic to archive (`CONSUMER_TOPIC`). @default "api-data" */
+  /** Topic to archive (`KAFKA_TOPIC`). @default "api-data" */
   readonly topic: string;
   /** Consumer group (`CONSUMER_GROUP`). @default "tickpipe-archiver" */
   readonly groupId: string;
@@ -104,10 +104,10 @@ export function consumerConfig(): ConsumerConfig {
   } catch (error) {
     throw new RangeError(`ARCHIVE_DATE_PATTERN: ${(error as Error).message}`);
   }
-  const topic = envString("CONSUMER_TOPIC", "api-data");
+  const topic = envString("KAFKA_TOPIC", "api-data");
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {
     throw new RangeError(
-      `CONSUMER_TOPIC="${topic}" is not a valid Kafka topic name; use letters, digits, ".", "_", "-"`,
+      `KAFKA_TOPIC="${topic}" is not a valid Kafka topic name; use letters, digits, ".", "_", "-"`,
     );
   }
   return Object.freeze({

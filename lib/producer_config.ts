@@ -12,9 +12,9 @@ import type { ReplayPace } from "./replay_source.ts";
 export const PRODUCER_ENV = [
   "KAFKA_BOOTSTRAP",
   "PRODUCER_SOURCE",
-  "PRODUCER_TOPIC",
-  "PRODUCER_TOPIC_PARTITIONS",
-  "PRODUCER_TOPIC_REPLICATION",
+  "KAFKA_TOPIC",
+  "KAFKA_TOPIC_PARTITIONS",
+  "KAFKA_TOPIC_REPLICATION",
   "PRODUCER_SYMBOLS",
   "PRODUCER_POLL_INTERVAL_MS",
   "PRODUCER_SKIP_UNCHANGED",
@@ -117,15 +117,15 @@ export function producerConfig(): ProducerConfig {
       `PRODUCER_SOURCE="stockdata" needs STOCKDATA_API_TOKEN; put it in .env or set PRODUCER_SOURCE=simulated`,
     );
   }
-  const topic = envString("PRODUCER_TOPIC", "api-data");
+  const topic = envString("KAFKA_TOPIC", "api-data");
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {
-    throw new RangeError(`PRODUCER_TOPIC="${topic}" is not a Kafka topic name; use letters, digits, ".", "_" and "-"`);
+    throw new RangeError(`KAFKA_TOPIC="${topic}" is not a Kafka topic name; use letters, digits, ".", "_" and "-"`);
   }
   return Object.freeze({
     source,
     topic,
-    partitions: envInt("PRODUCER_TOPIC_PARTITIONS", 3, { min: 1, max: 1000 }),
-    replicationFactor: envInt("PRODUCER_TOPIC_REPLICATION", 1, { min: 1, max: 10 }),
+    partitions: envInt("KAFKA_TOPIC_PARTITIONS", 3, { min: 1, max: 1000 }),
+    replicationFactor: envInt("KAFKA_TOPIC_REPLICATION", 1, { min: 1, max: 10 }),
     symbols: Object.freeze(symbolsFrom("PRODUCER_SYMBOLS", "AAPL,TSLA,MSFT")),
     pollIntervalMs: envInt("PRODUCER_POLL_INTERVAL_MS", 60_000, { min: 10, max: 86_400_000 }),
     skipUnchanged: envBool("PRODUCER_SKIP_UNCHANGED", true),

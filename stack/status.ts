@@ -12,17 +12,23 @@ import { connectorStatus } from "../lib/connect_client.ts";
 import { envString } from "../lib/env.ts";
 import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import { topicMessageCount } from "../admin/topics.ts";
+import { consumerLag } from "../lib/consumer_lag.ts";
 
 const SINK = "mongo-sink";
 
-async function countMessages(topics: string[]): Promise<string[]> {
+/** Messages retained in `topics`, and the archiving consumer's lag on the first. */
+async function countMessages(topics: [string, ...string[]]): Promise<string[]> {
   const admin = kafkaClient(kafkaSettings("tickpipe-status")).admin();
   await admin.connect();
   try {
     const existing = await admin.listTopics();
-    return await Promise.all(topics.map(async (topic) =>
+    const counts = await Promise.all(topics.map(async (topic) =>
       existing.includes(topic) ? `${await topicMessageCount(admin, topic)} messages in ${topic}` : `no topic ${topic}`
     ));
+    const groupId = envString("CONSUMER_GROUP", "tickpipe-archiver");
+    const lags = existing.includes(topics[0]) ? await consumerLag(admin, { groupId, topic: topics[0] }) : [];
+    const lag = lags.reduce((sum, l) => sum + l.lag, 0n);
+    return [counts.join(", "), `consumer group ${groupId}: lag ${lag} (${lags.map((l) => `p${l.partition}=${l.lag}`).join(" ")})`];
   } finally {
     await admin.disconnect();
   }
@@ -57,7 +63,7 @@ async function main(): Promise<void> {
       `connector ${SINK}: ${s.connector.state}, tasks ${s.tasks.map((t) => `${t.id}=${t.state}`).join(" ") || "none"}`
     ),
     countMessages([envString("KAFKA_TOPIC", "api-data"), envString("KAFKA_DLQ_TOPIC", "api-data-dlq")]).then((l) =>
-      l.join(", ")
+      l.join("\n  ")
     ),
     countDocuments(),
   ]);

@@ -13,7 +13,7 @@ const NAMES = [
   "ARCHIVE_QUARANTINE_PREFIX",
   "ARCHIVE_MAX_RECORDS",
   "ARCHIVE_IDLE_SECONDS",
-  "CONSUMER_TOPIC",
+  "KAFKA_TOPIC",
 ];
 
 function withEnv(vars: Record<string, string>, fn: () => void): void {
@@ -78,7 +78,7 @@ Deno.test("consumerConfig() names the variable, the value and the fix", async (t
     ],
     ["bad pattern", { S3_BUCKET: "b-1", ARCHIVE_DATE_PATTERN: "{MM}" }, /ARCHIVE_DATE_PATTERN: .*no \{YYYY\}/],
     ["bad number", { S3_BUCKET: "b-1", ARCHIVE_MAX_RECORDS: "many" }, /ARCHIVE_MAX_RECORDS="many"/],
-    ["bad topic", { S3_BUCKET: "b-1", CONSUMER_TOPIC: "a topic" }, /CONSUMER_TOPIC="a topic"/],
+    ["bad topic", { S3_BUCKET: "b-1", KAFKA_TOPIC: "a topic" }, /KAFKA_TOPIC="a topic"/],
   ];
   for (const [name, vars, message] of cases) {
     await t.step(

@@ -24,11 +24,8 @@ const TOTAL = 100_000;
 const PARTITIONS = 3;
 const KILLS = 12;
 const CONSUMER = new URL("../consumer.ts", import.meta.url).pathname;
-const PERMISSIONS = [
-  "--allow-net=localhost:29092,127.0.0.1:29092,127.0.0.1:7070",
-  "--allow-sys=osRelease",
-  "--allow-env=KAFKA_BOOTSTRAP,KAFKAJS_*,NODE_ENV,CONSUMER_*,S3_*,ARCHIVE_*,AWS_*,_X_AMZN_TRACE_ID,HOME,USERPROFILE,HOMEPATH,HOMEDRIVE",
-];
+/** The same permission set as `deno task consume` (deno.json). */
+const PERMISSIONS = ["-P=consumer"];
 
 /** A running `consumer.ts`; counts the objects it reports. */
 class ConsumerProcess {
@@ -107,7 +104,7 @@ Deno.test("consumer killed with SIGKILL at random points archives every offset e
         await producer.send({ topic, acks: -1, messages });
       }
       const env = {
-        CONSUMER_TOPIC: topic,
+        KAFKA_TOPIC: topic,
         CONSUMER_GROUP: config.groupId,
         CONSUMER_SESSION_TIMEOUT_MS: "6000",
         S3_BUCKET: bucket,

@@ -12,13 +12,12 @@ Deno.test("producer.ts exits 0 on SIGTERM after flushing", async () => {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--allow-net=localhost:29092,127.0.0.1:29092",
-        "--allow-env=KAFKA_BOOTSTRAP,PRODUCER_*,STOCKDATA_*,REPLAY_*,SIMULATED_*,NODE_ENV,KAFKAJS_*",
-        "--allow-read=samples",
+        // the same permission set as `deno task produce` (deno.json)
+        "-P=producer",
         "producer.ts",
       ],
       env: {
-        PRODUCER_TOPIC: topic,
+        KAFKA_TOPIC: topic,
         PRODUCER_POLL_INTERVAL_MS: "50",
         PRODUCER_SKIP_UNCHANGED: "false",
         SIMULATED_ALWAYS_OPEN: "true",

@@ -39,7 +39,7 @@ Deno.test("producerConfig() names the variable, the value and the fix", async (t
     [{ PRODUCER_SYMBOLS: "AAPL,$$$" }, /PRODUCER_SYMBOLS="AAPL,\$\$\$" has "\$\$\$"/],
     [{ PRODUCER_SYMBOLS: " , " }, /names no symbols/],
     [{ PRODUCER_POLL_INTERVAL_MS: "5s" }, /PRODUCER_POLL_INTERVAL_MS="5s" is not a whole number/],
-    [{ PRODUCER_TOPIC: "api data" }, /PRODUCER_TOPIC="api data" is not a Kafka topic name/],
+    [{ KAFKA_TOPIC: "api data" }, /KAFKA_TOPIC="api data" is not a Kafka topic name/],
     [{ STOCKDATA_BASE_URL: "ftp://x" }, /STOCKDATA_BASE_URL="ftp:\/\/x" is not an http\(s\) URL/],
     [{ REPLAY_PACE: "slow" }, /REPLAY_PACE="slow" is not one of recorded, fast/],
     [{ PRODUCER_SKIP_UNCHANGED: "maybe" }, /PRODUCER_SKIP_UNCHANGED="maybe" is not a boolean/],
