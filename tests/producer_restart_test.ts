@@ -5,17 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { runProducer } from "../lib/producer_runner.ts";
+import { supervisorctl } from "../stack/supervisor.ts";
 import { memoryLogger, readTopic, testConfig, waitForKafka, withTopic } from "./_producer_kafka.ts";
 
-const SUPERVISORCTL = "/work/main/.tools/venv/bin/supervisorctl";
-const SUPERVISOR_CONF = "/work/main/.data/supervisor/supervisord.conf";
-
 async function restartKafka(): Promise<void> {
-  const { success, stdout, stderr } = await new Deno.Command(SUPERVISORCTL, {
-    args: ["-c", SUPERVISOR_CONF, "restart", "kafka"],
-  }).output();
-  const text = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
-  assert.ok(success, `supervisorctl restart kafka failed: ${text}`);
+  const { code, output } = await supervisorctl("restart", "kafka");
+  assert.equal(code, 0, `supervisorctl restart kafka failed: ${output}`);
 }
 
 Deno.test({
