@@ -17,6 +17,8 @@ export interface Service {
   readonly title: string;
   /** `infra` services start first; `pipeline` ones (producer, consumer) after topics, bucket and connector exist. */
   readonly group: "infra" | "pipeline";
+  /** Services of its group that must be ready before it starts; the others start alongside. */
+  readonly dependsOn: readonly string[];
   /** Host ports it binds on 127.0.0.1; checked free before it starts. */
   readonly ports: readonly number[];
   /** argv; run from the repository root. */
@@ -39,6 +41,8 @@ export const PORTS = Object.freeze({
   mongo: 27017,
   mongoExpress: 8081,
   s3: 7070,
+  ksqldb: 8088,
+  flinkEngine: 8089,
 });
 
 const java = (heap: string, mainClass: string, ...args: string[]) => [
@@ -60,6 +64,7 @@ function pipelineService(name: string, title: string, task: string, url: string)
     name,
     title,
     group: "pipeline",
+    dependsOn: [],
     ports: [],
     command: [join(TOOLS, "bin/deno"), "task", task],
     probe: { kind: "running", name },
@@ -68,10 +73,11 @@ function pipelineService(name: string, title: string, task: string, url: string)
   };
 }
 
-/** The services, in start order. */
+/** The services; each starts once those it depends on are ready. */
 export const SERVICES: readonly Service[] = Object.freeze([
   {
     name: "ferretdb",
+    dependsOn: [],
     title: "MongoDB-compatible server (FerretDB, SQLite backend)",
     group: "infra",
     ports: [PORTS.mongo],
@@ -88,6 +94,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
   },
   {
     name: "s3",
+    dependsOn: [],
     title: "S3-compatible server (versitygw, POSIX backend)",
     group: "infra",
     ports: [PORTS.s3],
@@ -110,6 +117,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
   },
   {
     name: "kafka",
+    dependsOn: [],
     title: "Apache Kafka broker + controller (KRaft)",
     group: "infra",
     ports: [PORTS.kafka, PORTS.kafkaController],
@@ -120,6 +128,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
   },
   {
     name: "connect",
+    dependsOn: ["kafka"],
     title: "Kafka Connect (distributed worker, MongoDB sink)",
     group: "infra",
     ports: [PORTS.connect],
@@ -134,6 +143,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
   },
   {
     name: "mongo-express",
+    dependsOn: ["ferretdb"],
     title: "Mongo Express",
     group: "infra",
     ports: [PORTS.mongoExpress],
@@ -147,6 +157,47 @@ export const SERVICES: readonly Service[] = Object.freeze([
     probe: { kind: "http", url: `http://127.0.0.1:${PORTS.mongoExpress}/`, expect: [401] },
     startSeconds: 30,
     url: `http://localhost:${PORTS.mongoExpress}`,
+  },
+  {
+    name: "flink",
+    dependsOn: [],
+    title: "Apache Flink 2.2 engine (embedded MiniCluster) behind the ksqlDB server",
+    group: "infra",
+    ports: [PORTS.flinkEngine],
+    command: [
+      "java",
+      "-Xms128m",
+      "-Xmx384m",
+      "-XX:MaxMetaspaceSize=256m",
+      "-XX:MaxDirectMemorySize=192m",
+      "-XX:+UseSerialGC",
+      "-XX:TieredStopAtLevel=1",
+      `-Djava.io.tmpdir=${join(DATA, "flink/tmp")}`,
+      `-Dlog4j2.configurationFile=${join(ROOT, "stack/flink/log4j2.properties")}`,
+      "--add-opens=java.base/java.util=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang=ALL-UNNAMED",
+      "-cp",
+      `${join(TOOLS, "jars/flink")}/*`,
+      "tickpipe.flink.FlinkEngine",
+      "--port",
+      String(PORTS.flinkEngine),
+      "--state-dir",
+      join(DATA, "flink"),
+    ],
+    probe: { kind: "http", url: `http://127.0.0.1:${PORTS.flinkEngine}/health`, expect: [200] },
+    startSeconds: 60,
+    url: `http://127.0.0.1:${PORTS.flinkEngine} (internal)`,
+  },
+  {
+    name: "ksqldb",
+    dependsOn: ["kafka", "flink"],
+    title: "ksqlDB REST API, served on Flink",
+    group: "infra",
+    ports: [PORTS.ksqldb],
+    command: [join(TOOLS, "bin/deno"), "task", "ksqldb"],
+    probe: { kind: "http", url: `http://127.0.0.1:${PORTS.ksqldb}/healthcheck`, expect: [200] },
+    startSeconds: 60,
+    url: `http://localhost:${PORTS.ksqldb}`,
   },
   pipelineService("producer", "producer.ts: quotes to api-data", "produce", "deno task peek"),
   pipelineService("consumer", "consumer.ts: api-data to S3", "consume", "s3://$S3_BUCKET/archive/"),

@@ -45,7 +45,7 @@ command=${service.command.map(quote).join(" ")}
 directory=${ROOT}
 autostart=false
 autorestart=true
-startsecs=2
+startsecs=1
 startretries=3
 ; lower priorities start first and stop last
 priority=${(index + 1) * 10}

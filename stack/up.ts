@@ -1,6 +1,7 @@
 /**
- * `task up`: starts the native stack's services under supervisord in order,
- * waits for each to pass its readiness probe, and prints where each one is.
+ * `task up`: starts the native stack's services under supervisord, each once
+ * the services it depends on pass their readiness probes, and prints where
+ * each one is.
  * Running it again is harmless: ready services are left alone.
  *
  * `--pipeline` starts the producer and consumer instead of the infrastructure.
@@ -20,7 +21,7 @@ import { runMain } from "../lib/run_main.ts";
 /** Secrets the stack refuses to start without (stack/bootstrap.sh writes them to .env). */
 const REQUIRED_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ME_CONFIG_BASICAUTH_PASSWORD"];
 
-const REQUIRED_TOOLS = ["bin/ferretdb", "bin/versitygw", "venv/bin/supervisord", "jars/kafka", "npm/node_modules/mongo-express"];
+const REQUIRED_TOOLS = ["bin/ferretdb", "bin/versitygw", "venv/bin/supervisord", "jars/kafka", "jars/flink", "npm/node_modules/mongo-express"];
 
 async function missingTools(): Promise<string[]> {
   const missing: string[] = [];
@@ -99,9 +100,22 @@ async function main(): Promise<void> {
     await supervisorctl("update");
   }
   console.log(group === "infra" ? "Starting the stack:" : "Starting the pipeline:");
-  for (const service of SERVICES.filter((s) => s.group === group)) {
-    await startService(service, states);
-  }
+  await startInOrder(SERVICES.filter((s) => s.group === group), states);
+}
+
+/** Starts every service as soon as the ones it depends on are ready; independent ones start together. */
+async function startInOrder(services: readonly Service[], states: Map<string, string>): Promise<void> {
+  const started = new Map<string, Promise<void>>();
+  const start = (service: Service): Promise<void> => {
+    let promise = started.get(service.name);
+    if (promise === undefined) {
+      const deps = services.filter((s) => service.dependsOn.includes(s.name));
+      promise = Promise.all(deps.map(start)).then(() => startService(service, states));
+      started.set(service.name, promise);
+    }
+    return promise;
+  };
+  await Promise.all(services.map(start));
 }
 
 if (import.meta.main) await runMain(main);
