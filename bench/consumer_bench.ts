@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
 import { consumerConfig } from "../lib/consumer_config.ts";
 import { runConsumer } from "../lib/consumer_run.ts";
@@ -138,11 +139,16 @@ async function main(): Promise<void> {
     let objects = 0;
     let joinedAt = 0;
     let doneAt = 0;
+    let joinedCpu = cpuUsage();
+    let doneCpu = joinedCpu;
     const startedAt = performance.now();
     const done = Promise.withResolvers<void>();
     const run = runConsumer(config, {
       signal: controller.signal,
-      onRunning: () => joinedAt = performance.now(),
+      onRunning: () => {
+        joinedAt = performance.now();
+        joinedCpu = cpuUsage();
+      },
       log: (line) => {
         if (values.verbose) console.log(`${((performance.now() - startedAt) / 1000).toFixed(2)}s ${line}`);
         const m = / records=(\d+) /.exec(line);
@@ -151,6 +157,7 @@ async function main(): Promise<void> {
           archived += Number(m[1]);
           if (archived >= produced) {
             doneAt = performance.now();
+            doneCpu = cpuUsage(joinedCpu);
             done.resolve();
           }
         }
@@ -168,6 +175,12 @@ async function main(): Promise<void> {
       `  archiver: ${Math.round(rate)} msg/s, ${mb.toFixed(1)} MB/s (join to last commit ${
         seconds.toFixed(2)
       } s; with start-up ${((doneAt - startedAt) / 1000).toFixed(2)} s)`,
+    );
+    const cpuSeconds = (doneCpu.user + doneCpu.system) / 1e6;
+    console.log(
+      `  CPU (all threads of this process): ${cpuSeconds.toFixed(2)} s, ${
+        (cpuSeconds * 1e6 / archived).toFixed(1)
+      } µs/msg, ${(cpuSeconds / seconds).toFixed(2)} cores`,
     );
     console.log(
       `  stored: ${(stats.storedBytes / 1e6).toFixed(1)} MB gzip of ${

@@ -17,9 +17,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { Partitioners } from "kafkajs";
 import { ensureTopic, kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import type { ProducerConfig } from "../lib/producer_config.ts";
+import { CachedDefaultPartitioner } from "../lib/producer_partitioner.ts";
 import { QuotePublisher } from "../lib/producer_publisher.ts";
 import { type ProducerLogger, runProducer } from "../lib/producer_runner.ts";
 import { SimulatedMarket } from "../lib/simulated_market.ts";
@@ -95,16 +95,21 @@ async function benchPublisher(topic: string, records: number, avg: number, batch
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: CachedDefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
   });
   await producer.connect();
   const value = "x".repeat(avg);
-  const publisher = new QuotePublisher(producer, topic, { batchSize });
-  const started = performance.now();
   let acked = 0;
+  const publisher = new QuotePublisher(producer, topic, {
+    batchSize,
+    onSettled: (messages, error) => {
+      if (error === undefined) acked += messages.length;
+    },
+  });
+  const started = performance.now();
   for (let i = 0; i < records; i++) {
-    publisher.publish({ key: TICKERS[i % TICKERS.length]!, value }).then(() => acked++);
+    publisher.publish({ key: TICKERS[i % TICKERS.length]!, value });
     if (publisher.buffered >= batchSize * 4) await publisher.waitBelow(batchSize * 2);
   }
   await publisher.flush();

@@ -4,9 +4,6 @@
  * @module
  */
 
-const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
-
 /**
  * Parses an ISO-8601 date-time (`2024-10-01T14:30:00Z`, `2024-10-01T14:30:00.123456`,
  * `2024-10-01 14:30:00+02:00`, `2024-10-01`) into epoch milliseconds. A value
@@ -16,7 +13,10 @@ const ISO_8601 =
  * or names an impossible date (month 13, 31 February).
  */
 export function parseTimestampUtc(text: string): number | undefined {
-  const m = ISO_8601.exec(text.trim());
+  // Self-contained (no module scope) so that archive_pool.ts can ship it to its workers.
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/
+      .exec(text.trim());
   if (m === null) return undefined;
   const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", zone] = m;
   const year = Number(y), month = Number(mo), day = Number(d);
@@ -28,14 +28,9 @@ export function parseTimestampUtc(text: string): number | undefined {
   const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   const check = new Date(Date.UTC(year, month - 1, day));
   if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return undefined;
-  return local - zoneOffsetMs(zone);
-}
-
-function zoneOffsetMs(zone: string | undefined): number {
-  if (zone === undefined || zone === "Z" || zone === "z") return 0;
+  if (zone === undefined || zone === "Z" || zone === "z") return local;
   const sign = zone.startsWith("-") ? -1 : 1;
   const digits = zone.slice(1).replace(":", "");
-  const hours = Number(digits.slice(0, 2));
-  const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
-  return sign * (hours * 60 + minutes) * 60_000;
+  const minutes = Number(digits.slice(0, 2)) * 60 + (digits.length > 2 ? Number(digits.slice(2, 4)) : 0);
+  return local - sign * minutes * 60_000;
 }

@@ -35,19 +35,29 @@ export interface ArchiveWriterOptions {
   readonly quarantinePrefix: string;
   /** @default 6 */
   readonly gzipLevel?: number;
+  /** Compresses an object body; it may take ownership of `data`. @default gzipBytes (this thread) */
+  readonly gzip?: (data: Uint8Array, level: number) => Promise<Uint8Array>;
   /** For error messages. */
   readonly endpoint?: string | undefined;
 }
 
+/** A closed batch turned into gzip object bodies under their keys, ready to put. */
+export interface EncodedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly batch: ArchiveBatch;
+  /** Data object, when the batch has archivable records. */
+  readonly data: { readonly key: string; readonly body: Uint8Array } | undefined;
+  /** Quarantine object, when the batch has rejected records. */
+  readonly quarantine: { readonly key: string; readonly body: Uint8Array } | undefined;
+}
+
 /** Anything that durably writes a closed batch (S3 here; a fake in tests). */
 export interface BatchWriter {
-  /** Writes `batch`; resolves only once it is durable. */
-  write(
-    topic: string,
-    partition: number,
-    batch: ArchiveBatch,
-    options?: { signal?: AbortSignal },
-  ): Promise<WrittenBatch>;
+  /** Names and compresses `batch`'s objects; touches no storage, so it may run ahead of writes. */
+  encode(topic: string, partition: number, batch: ArchiveBatch): Promise<EncodedBatch>;
+  /** Writes an encoded batch; resolves only once it is durable. */
+  put(encoded: EncodedBatch, options?: { signal?: AbortSignal }): Promise<WrittenBatch>;
 }
 
 /** Encodes batches as gzip JSONL and puts them in S3 under deterministic keys. */
@@ -61,55 +71,68 @@ export class ArchiveWriter implements BatchWriter {
     this.#options = options;
   }
 
+  /** Names one batch of `topic`/`partition` after its start and compresses its lines. */
+  async encode(topic: string, partition: number, batch: ArchiveBatch): Promise<EncodedBatch> {
+    const o = this.#options;
+    const [data, quarantine] = await Promise.all([
+      batch.lines.length > 0 && batch.time !== undefined
+        ? this.#gzip(jsonlBytes(batch.lines)).then((body) => ({
+          key: archiveKey({
+            prefix: o.prefix,
+            pattern: o.datePattern,
+            topic,
+            partition,
+            startOffset: batch.startOffset,
+            time: batch.time!,
+          }),
+          body,
+        }))
+        : undefined,
+      batch.rejects.length > 0
+        ? this.#gzip(jsonlBytes(batch.rejects)).then((body) => ({
+          key: quarantineKey(o.quarantinePrefix, topic, { partition, startOffset: batch.startOffset }),
+          body,
+        }))
+        : undefined,
+    ]);
+    return { topic, partition, batch, data, quarantine };
+  }
+
   /**
-   * Writes one batch of `topic`/`partition`. Overwrites an object left by an
-   * earlier attempt at the same batch start, which is how a replay after a
-   * crash stays free of duplicates.
+   * Writes an encoded batch. Overwrites an object left by an earlier attempt
+   * at the same batch start, which is how a replay after a crash stays free
+   * of duplicates.
    *
    * @throws {S3Error} When a put fails after the SDK's retries.
    */
-  async write(
-    topic: string,
-    partition: number,
-    batch: ArchiveBatch,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<WrittenBatch> {
-    const o = this.#options;
-    const puts: Promise<void>[] = [];
-    let key: string | undefined;
-    let qKey: string | undefined;
-    let storedBytes = 0;
+  async put(encoded: EncodedBatch, options: { signal?: AbortSignal } = {}): Promise<WrittenBatch> {
+    const { batch, data, quarantine } = encoded;
     const metadata = { "start-offset": batch.startOffset, "end-offset": batch.lastOffset };
-    if (batch.lines.length > 0 && batch.time !== undefined) {
-      key = archiveKey({
-        prefix: o.prefix,
-        pattern: o.datePattern,
-        topic,
-        partition,
-        startOffset: batch.startOffset,
-        time: batch.time,
-      });
-      const body = await gzipBytes(jsonlBytes(batch.lines), o.gzipLevel);
-      storedBytes = body.byteLength;
-      puts.push(this.#put(key, body, { ...metadata, records: String(batch.lines.length) }, options.signal));
-    }
-    if (batch.rejects.length > 0) {
-      qKey = quarantineKey(o.quarantinePrefix, topic, { partition, startOffset: batch.startOffset });
-      const body = await gzipBytes(jsonlBytes(batch.rejects), o.gzipLevel);
-      puts.push(this.#put(qKey, body, { ...metadata, records: String(batch.rejects.length) }, options.signal));
-    }
-    await Promise.all(puts);
+    await Promise.all([
+      data && this.#put(data.key, data.body, { ...metadata, records: String(batch.lines.length) }, options.signal),
+      quarantine &&
+      this.#put(
+        quarantine.key,
+        quarantine.body,
+        { ...metadata, records: String(batch.rejects.length) },
+        options.signal,
+      ),
+    ]);
     return {
-      partition,
+      partition: encoded.partition,
       firstOffset: batch.startOffset,
       lastOffset: batch.lastOffset,
-      key,
+      key: data?.key,
       records: batch.lines.length,
       bytes: batch.bytes,
-      storedBytes,
-      quarantineKey: qKey,
+      storedBytes: data?.body.byteLength ?? 0,
+      quarantineKey: quarantine?.key,
       rejected: batch.rejects.length,
     };
+  }
+
+  #gzip(data: Uint8Array): Promise<Uint8Array> {
+    return (this.#options.gzip ?? gzipBytes)(data, this.#options.gzipLevel ?? 6);
   }
 
   async #put(key: string, body: Uint8Array, metadata: Record<string, string>, signal?: AbortSignal): Promise<void> {

@@ -11,18 +11,38 @@
  *    consumer (no more writes) so a restart resumes from the committed offset;
  *    a rebalance drops all in-memory batches and resumes from the committed offsets.
  *
+ * For speed, CPU work overlaps with kafkajs' next fetch, and only CPU work:
+ * a fetched batch's values are validated (in worker threads) and a closed
+ * batch is compressed while kafkajs fetches; the records are added, and the
+ * closed batch written and committed, when the partition's next fetched batch
+ * arrives or on a short drain timer. So S3 writes and commits still happen
+ * inside kafkajs' `eachBatch` (which a rebalance waits for) or on the timers
+ * that already guard against rebalances; a rebalance drops the in-memory work.
+ *
  * @module
  */
 import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import { ArchiveBatch, type CloseReason } from "./archive_batch.ts";
 import { datePath } from "./archive_key.ts";
 import { quarantineLine } from "./archive_quarantine.ts";
-import { parseArchiveRecord } from "./archive_record.ts";
-import type { BatchWriter, WrittenBatch } from "./archive_writer.ts";
+import { type ArchiveCpu, INLINE_CPU } from "./archive_pool.ts";
+import { archiveRecord } from "./archive_record.ts";
+import type { ScannedValues } from "./archive_scan.ts";
+import type { BatchWriter, EncodedBatch } from "./archive_writer.ts";
 import type { ConsumerConfig } from "./consumer_config.ts";
+
+/** A fetched batch whose values are being validated. */
+interface PendingMessages {
+  readonly messages: KafkaMessage[];
+  readonly scanned: Promise<ScannedValues>;
+}
 
 interface PartitionState {
   batch: ArchiveBatch | undefined;
+  /** The last fetched batch, not yet added to `batch`. */
+  pending: PendingMessages | undefined;
+  /** A batch closed before `batch`, encoding or encoded but not yet written. */
+  closed: { reason: CloseReason; encoded: Promise<EncodedBatch> } | undefined;
   /** Serializes work on the partition: batches from kafkajs, timers, shutdown. */
   lock: Promise<void>;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -41,11 +61,16 @@ export interface ArchiverStats {
 export interface ConsumerArchiverOptions {
   readonly config: Pick<ConsumerConfig, "topic" | "datePattern" | "limits" | "s3">;
   readonly writer: BatchWriter;
+  /** Where values are validated (JSON-parsed). @default INLINE_CPU (this thread) */
+  readonly cpu?: ArchiveCpu;
   /** Receives a line per object written. @default console.log */
   readonly log?: (line: string) => void;
   /** Receives warnings (rejected records, skipped commits). @default console.warn */
   readonly warn?: (line: string) => void;
 }
+
+/** How long pending records or a closed batch wait for the partition's next fetch before a timer handles them. */
+const DRAIN_MS = 200;
 
 function isRebalanceError(error: unknown): boolean {
   const type = (error as { type?: string } | null)?.type;
@@ -71,6 +96,7 @@ export class ConsumerArchiver {
   #closing = false;
   #fatal: Error | undefined;
   #onFatal: ((error: Error) => void) | undefined;
+  #pathCache = { slot: NaN, path: "" };
   readonly stats: ArchiverStats = { objects: 0, records: 0, rejected: 0, bytes: 0, storedBytes: 0 };
 
   /** Creates an archiver for one consumer. */
@@ -109,7 +135,13 @@ export class ConsumerArchiver {
       for (const [partition, state] of old) {
         clearTimeout(state.timer);
         // Work still running on the old state finishes before new work starts.
-        this.#states.set(partition, { batch: undefined, lock: state.lock, timer: undefined });
+        this.#states.set(partition, {
+          batch: undefined,
+          pending: undefined,
+          closed: undefined,
+          lock: state.lock,
+          timer: undefined,
+        });
       }
       this.#rebalancing = false;
       (this.#options.log ?? console.log)(
@@ -134,7 +166,7 @@ export class ConsumerArchiver {
   #state(partition: number): PartitionState {
     let state = this.#states.get(partition);
     if (state === undefined) {
-      state = { batch: undefined, lock: Promise.resolve(), timer: undefined };
+      state = { batch: undefined, pending: undefined, closed: undefined, lock: Promise.resolve(), timer: undefined };
       this.#states.set(partition, state);
     }
     return state;
@@ -155,13 +187,14 @@ export class ConsumerArchiver {
     const state = this.#state(partition);
     const commit = (offset: string) =>
       commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+    const next = this.#scan(batch.messages);
     try {
       await this.#withLock(state, async () => {
         if (this.#closing || this.#fatal !== undefined) return;
-        for (const message of batch.messages) {
-          await this.#add(partition, state, message, commit);
-          if (this.#fatal !== undefined) return;
-        }
+        await this.#writeClosed(partition, state, commit);
+        await this.#addPending(partition, state, commit);
+        if (this.#fatal !== undefined) return;
+        state.pending = next;
         this.#schedule(partition, state);
       });
       if (this.#fatal === undefined) await heartbeat();
@@ -176,57 +209,101 @@ export class ConsumerArchiver {
     }
   }
 
-  async #add(
-    partition: number,
-    state: PartitionState,
-    message: KafkaMessage,
-    commit: (offset: string) => Promise<void>,
-  ): Promise<void> {
-    const { topic, datePattern, limits } = this.#options.config;
-    const now = Date.now();
-    const record = parseArchiveRecord(message.value, message.timestamp);
-    if (!record.ok) {
-      (this.#options.warn ?? console.warn)(
-        `Quarantining ${topic}/${partition}@${message.offset}: ${record.reason}`,
-      );
-      state.batch ??= new ArchiveBatch(message.offset, now);
-      state.batch.addRejected(
-        message.offset,
-        quarantineLine({
-          topic,
-          partition,
-          offset: message.offset,
-          timestamp: message.timestamp,
-          key: message.key ?? null,
-          value: message.value,
-        }, record.reason),
-        now,
-      );
-    } else {
-      const path = datePath(datePattern, record.time);
-      if (state.batch !== undefined && !state.batch.accepts(path)) {
-        await this.#flush(partition, state, "date", commit);
-      }
-      state.batch ??= new ArchiveBatch(message.offset, now);
-      state.batch.add(message.offset, { line: record.line, time: record.time, datePath: path }, now);
-    }
-    const reason = state.batch.closeReason(limits, now);
-    if (reason !== undefined) await this.#flush(partition, state, reason, commit);
+  /** Starts validating `messages`; a rejection is seen by whoever adds them. */
+  #scan(messages: KafkaMessage[]): PendingMessages {
+    const scanned = (this.#options.cpu ?? INLINE_CPU).scan(messages.map((m) => m.value));
+    scanned.catch(() => {}); // a rebalance may drop it unread
+    return { messages, scanned };
   }
 
-  async #flush(
+  /** Adds the partition's pending fetched batch, writing batches that close on the way. */
+  async #addPending(
+    partition: number,
+    state: PartitionState,
+    commit: (offset: string) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const pending = state.pending;
+    if (pending === undefined) return;
+    state.pending = undefined;
+    const scanned = await pending.scanned;
+    const { messages } = pending;
+    const limits = this.#options.config.limits;
+    const now = Date.now();
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
+      const record = archiveRecord(message.value, scanned, i, message.timestamp);
+      if (record.ok) {
+        const path = this.#datePath(record.time);
+        if (state.batch !== undefined && !state.batch.accepts(path)) {
+          await this.#close(partition, state, "date", commit, signal);
+        }
+        state.batch ??= new ArchiveBatch(message.offset, now);
+        state.batch.add(message.offset, { line: record.line, time: record.time, datePath: path }, now);
+      } else {
+        state.batch ??= new ArchiveBatch(message.offset, now);
+        state.batch.addRejected(message.offset, this.#quarantineLine(partition, message, record.reason), now);
+      }
+      const reason = state.batch.closeReason(limits, now);
+      if (reason !== undefined) await this.#close(partition, state, reason, commit, signal);
+    }
+  }
+
+  /** {@linkcode datePath} for `time`, reusing the last result within the same UTC day (hour, if the pattern has one). */
+  #datePath(time: number): string {
+    const pattern = this.#options.config.datePattern;
+    const slot = Math.floor(time / (pattern.includes("{HH}") ? 3_600_000 : 86_400_000));
+    if (this.#pathCache.slot !== slot) this.#pathCache = { slot, path: datePath(pattern, time) };
+    return this.#pathCache.path;
+  }
+
+  #quarantineLine(partition: number, message: KafkaMessage, reason: string): Uint8Array {
+    const topic = this.#options.config.topic;
+    (this.#options.warn ?? console.warn)(`Quarantining ${topic}/${partition}@${message.offset}: ${reason}`);
+    return quarantineLine({
+      topic,
+      partition,
+      offset: message.offset,
+      timestamp: message.timestamp,
+      key: message.key ?? null,
+      value: message.value,
+    }, reason);
+  }
+
+  /**
+   * Closes the open batch and starts encoding it. The encoding overlaps with
+   * kafkajs' next fetch; {@linkcode ConsumerArchiver.#writeClosed} writes it.
+   * A batch closed earlier is written (and committed) first, so a partition has
+   * at most one closed batch waiting and its objects are written in offset order.
+   */
+  async #close(
     partition: number,
     state: PartitionState,
     reason: CloseReason,
     commit: (offset: string) => Promise<void>,
     signal?: AbortSignal,
-  ): Promise<WrittenBatch | undefined> {
+  ): Promise<void> {
     const batch = state.batch;
-    if (batch === undefined) return undefined;
-    const { topic, s3 } = this.#options.config;
-    const written = await this.#options.writer.write(topic, partition, batch, signal ? { signal } : {});
-    await commit((BigInt(batch.lastOffset) + 1n).toString());
+    if (batch === undefined) return;
+    await this.#writeClosed(partition, state, commit, signal);
     state.batch = undefined;
+    const encoded = this.#options.writer.encode(this.#options.config.topic, partition, batch);
+    encoded.catch(() => {}); // a rebalance may drop it unread
+    state.closed = { reason, encoded };
+  }
+
+  /** Writes the partition's closed batch, if any, then commits its offsets. */
+  async #writeClosed(
+    partition: number,
+    state: PartitionState,
+    commit: (offset: string) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const closed = state.closed;
+    if (closed === undefined) return;
+    const written = await this.#options.writer.put(await closed.encoded, signal ? { signal } : {});
+    await commit((BigInt(written.lastOffset) + 1n).toString());
+    state.closed = undefined;
     const s = this.stats;
     s.objects += (written.key ? 1 : 0) + (written.quarantineKey ? 1 : 0);
     s.records += written.records;
@@ -234,47 +311,48 @@ export class ConsumerArchiver {
     s.bytes += written.bytes;
     s.storedBytes += written.storedBytes;
     const log = this.#options.log ?? console.log;
+    const bucket = this.#options.config.s3.bucket;
     if (written.key !== undefined) {
       log(
-        `Archived s3://${s3.bucket}/${written.key} records=${written.records} bytes=${written.bytes} stored=${written.storedBytes} offsets=${written.firstOffset}-${written.lastOffset} reason=${reason}`,
+        `Archived s3://${bucket}/${written.key} records=${written.records} bytes=${written.bytes} stored=${written.storedBytes} offsets=${written.firstOffset}-${written.lastOffset} reason=${closed.reason}`,
       );
     }
     if (written.quarantineKey !== undefined) {
       log(
-        `Quarantined s3://${s3.bucket}/${written.quarantineKey} records=${written.rejected} offsets=${written.firstOffset}-${written.lastOffset}`,
+        `Quarantined s3://${bucket}/${written.quarantineKey} records=${written.rejected} offsets=${written.firstOffset}-${written.lastOffset}`,
       );
     }
-    return written;
   }
 
   #schedule(partition: number, state: PartitionState): void {
     clearTimeout(state.timer);
     state.timer = undefined;
-    if (state.batch === undefined || this.#closing || this.#fatal !== undefined) return;
-    const delay = state.batch.msUntilDue(this.#options.config.limits, Date.now()) + 5;
+    const waiting = state.pending !== undefined || state.closed !== undefined;
+    if ((state.batch === undefined && !waiting) || this.#closing || this.#fatal !== undefined) return;
+    const due = state.batch === undefined ? Infinity : state.batch.msUntilDue(this.#options.config.limits, Date.now());
+    const delay = Math.min(due, waiting ? DRAIN_MS : Infinity) + 5;
     state.timer = setTimeout(() => {
       state.timer = undefined;
       void this.#onTimer(partition, state);
     }, delay);
   }
 
-  /** Closes a batch on age or idleness; runs outside kafkajs' loop, so it guards against rebalances. */
+  /**
+   * Adds a pending fetched batch that no next fetch picked up, and closes a
+   * batch on age or idleness; runs outside kafkajs' loop, so it guards against rebalances.
+   */
   async #onTimer(partition: number, state: PartitionState): Promise<void> {
     const generation = this.#generation;
     if (!this.#mayFlushOutsideLoop(partition, state, generation)) return;
     const signal = this.#flushAbort.signal;
     try {
       await this.#withLock(state, async () => {
-        if (!this.#mayFlushOutsideLoop(partition, state, generation) || state.batch === undefined) return;
-        const reason = state.batch.closeReason(this.#options.config.limits, Date.now());
-        if (reason === undefined) return this.#schedule(partition, state);
-        await this.#flush(
-          partition,
-          state,
-          reason,
-          (offset) => this.#commitOutsideLoop(partition, offset, generation),
-          signal,
-        );
+        if (!this.#mayFlushOutsideLoop(partition, state, generation)) return;
+        const commit = (offset: string) => this.#commitOutsideLoop(partition, offset, generation);
+        await this.#addPending(partition, state, commit, signal);
+        const reason = state.batch?.closeReason(this.#options.config.limits, Date.now());
+        if (reason !== undefined) await this.#close(partition, state, reason, commit, signal);
+        await this.#writeClosed(partition, state, commit, signal);
         this.#schedule(partition, state);
       });
     } catch (error) {
@@ -310,15 +388,13 @@ export class ConsumerArchiver {
       clearTimeout(state.timer);
       state.timer = undefined;
       work.push(this.#withLock(state, async () => {
-        if (this.#fatal !== undefined || state.batch === undefined) return;
+        if (this.#fatal !== undefined) return;
         if (this.#rebalancing || this.#generation !== generation || !this.#assigned.has(partition)) return;
-        await this.#flush(
-          partition,
-          state,
-          "shutdown",
-          (offset) => this.#commitOutsideLoop(partition, offset, generation),
-          this.#flushAbort.signal,
-        );
+        const commit = (offset: string) => this.#commitOutsideLoop(partition, offset, generation);
+        const signal = this.#flushAbort.signal;
+        await this.#addPending(partition, state, commit, signal);
+        await this.#close(partition, state, "shutdown", commit, signal);
+        await this.#writeClosed(partition, state, commit, signal);
       }));
     }
     const results = await Promise.allSettled(work);

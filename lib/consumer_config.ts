@@ -42,6 +42,8 @@ export interface ConsumerConfig {
   readonly quarantinePrefix: string;
   /** gzip level 1..9 (`ARCHIVE_GZIP_LEVEL`). @default 6 */
   readonly gzipLevel: number;
+  /** Worker threads for JSON validation and gzip; 0 runs them on the main thread (`ARCHIVE_WORKERS`). @default 2 */
+  readonly workers: number;
   readonly limits: BatchLimits;
 }
 
@@ -127,6 +129,7 @@ export function consumerConfig(): ConsumerConfig {
     datePattern,
     quarantinePrefix,
     gzipLevel: envInt("ARCHIVE_GZIP_LEVEL", 6, { min: 1, max: 9 }),
+    workers: envInt("ARCHIVE_WORKERS", 2, { min: 0, max: 16 }),
     limits: Object.freeze({
       maxRecords: envInt("ARCHIVE_MAX_RECORDS", DEFAULT_LIMITS.maxRecords, { min: 1, max: 10_000_000 }),
       maxBytes: envInt("ARCHIVE_MAX_BYTES", DEFAULT_LIMITS.maxBytes, { min: 1024, max: 5 * 1024 ** 3 }),

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { ArchivePool, INLINE_CPU } from "./archive_pool.ts";
 import { ArchiveWriter } from "./archive_writer.ts";
 import { type ArchiverStats, ConsumerArchiver } from "./consumer_archiver.ts";
 import type { ConsumerConfig } from "./consumer_config.ts";
@@ -33,6 +34,8 @@ export interface RunConsumerOptions {
  */
 export async function runConsumer(config: ConsumerConfig, options: RunConsumerOptions): Promise<ArchiverStats> {
   const s3 = s3Client(config.s3);
+  const pool = config.workers > 0 ? new ArchivePool(config.workers) : undefined;
+  const cpu = pool ?? INLINE_CPU;
   try {
     await checkBucket(s3, config.s3.bucket, {
       prefix: config.prefix,
@@ -45,11 +48,13 @@ export async function runConsumer(config: ConsumerConfig, options: RunConsumerOp
       datePattern: config.datePattern,
       quarantinePrefix: config.quarantinePrefix,
       gzipLevel: config.gzipLevel,
+      gzip: (data, level) => cpu.gzip(data, level),
       endpoint: config.s3.endpoint,
     });
     const archiver = new ConsumerArchiver({
       config,
       writer,
+      cpu,
       ...(options.log ? { log: options.log } : {}),
       ...(options.warn ? { warn: options.warn } : {}),
     });
@@ -59,8 +64,8 @@ export async function runConsumer(config: ConsumerConfig, options: RunConsumerOp
       sessionTimeout,
       rebalanceTimeout: Math.min(60_000, sessionTimeout * 2),
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 6)),
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 16 * 1024 * 1024,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
       retry: { retries: 8, initialRetryTime: 200, restartOnFailure: () => Promise.resolve(false) },
     });
     const stopped = new Promise<void>((resolve) => {
@@ -91,6 +96,7 @@ export async function runConsumer(config: ConsumerConfig, options: RunConsumerOp
     if (archiver.fatal !== undefined) throw archiver.fatal;
     return archiver.stats;
   } finally {
+    pool?.close();
     s3.destroy();
   }
 }

@@ -23,13 +23,12 @@ export interface QuotePublisherOptions {
   publishTimeoutMs?: number;
   /** Called before each resend of a failed batch. */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
-}
-
-interface Pending {
-  message: Message;
-  bytes: number;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  /**
+   * Called once per produce request (and for a message refused as too big)
+   * with its messages: `error` is `undefined` when the broker acknowledged
+   * them (acks=-1), else the {@linkcode PublishError} they were given up with.
+   */
+  onSettled?: (messages: readonly Message[], error: PublishError | undefined) => void;
 }
 
 function sizeOf(data: Message["key"] | Message["value"]): number {
@@ -54,7 +53,8 @@ export class QuotePublisher {
   #maxBatchBytes: number;
   #publishTimeoutMs: number;
   #onRetry: QuotePublisherOptions["onRetry"];
-  #queue: Pending[] = [];
+  #onSettled: QuotePublisherOptions["onSettled"];
+  #queue: Message[] = [];
   #inFlight = 0;
   #pump: Promise<void> | undefined;
   #waiters: { below: number; resolve: () => void }[] = [];
@@ -67,6 +67,7 @@ export class QuotePublisher {
     this.#maxBatchBytes = options.maxBatchBytes ?? 524_288;
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 120_000;
     this.#onRetry = options.onRetry;
+    this.#onSettled = options.onSettled;
   }
 
   /** Messages queued or in flight, not yet acknowledged. */
@@ -75,21 +76,19 @@ export class QuotePublisher {
   }
 
   /**
-   * Queues `message`; the promise resolves once the broker acknowledged it
-   * (acks=-1).
-   *
-   * @throws {PublishError} (rejection) When it could not be published within the publish timeout.
+   * Queues `message`; `onSettled` reports whether the broker acknowledged it
+   * (acks=-1) or it was given up (too big, or not published within the
+   * publish timeout).
    */
-  publish(message: Message): Promise<void> {
-    const { promise, resolve, reject } = Promise.withResolvers<void>();
+  publish(message: Message): void {
     const bytes = sizeOf(message.key) + sizeOf(message.value);
     if (bytes > this.#maxBatchBytes) {
-      reject(new PublishError(`A message of ${bytes} bytes exceeds the ${this.#maxBatchBytes}-byte batch limit; it was not published`));
-      return promise;
+      const error = new PublishError(`A message of ${bytes} bytes exceeds the ${this.#maxBatchBytes}-byte batch limit; it was not published`);
+      this.#onSettled?.([message], error);
+      return;
     }
-    this.#queue.push({ message, bytes, resolve, reject });
+    this.#queue.push(message);
     this.#pump ??= this.#run();
-    return promise;
   }
 
   /** Resolves when fewer than `count` messages are buffered. */
@@ -119,20 +118,16 @@ export class QuotePublisher {
       while (this.#queue.length > 0) {
         let count = 0;
         for (let bytes = 0; count < this.#queue.length && count < this.#batchSize; count++) {
-          bytes += this.#queue[count]!.bytes;
+          const message = this.#queue[count]!;
+          bytes += sizeOf(message.key) + sizeOf(message.value);
           if (bytes > this.#maxBatchBytes && count > 0) break;
         }
         const batch = this.#queue.splice(0, count);
         this.#inFlight = batch.length;
-        try {
-          await this.#send(batch.map((p) => p.message));
-          for (const p of batch) p.resolve();
-        } catch (error) {
-          for (const p of batch) p.reject(error);
-        } finally {
-          this.#inFlight = 0;
-          this.#wake();
-        }
+        const error = await this.#send(batch).then(() => undefined, (e: PublishError) => e);
+        this.#inFlight = 0;
+        this.#onSettled?.(batch, error);
+        this.#wake();
       }
     } finally {
       this.#pump = undefined;
@@ -140,6 +135,7 @@ export class QuotePublisher {
     }
   }
 
+  /** @throws {PublishError} (rejection) When `messages` could not be published within the publish timeout. */
   async #send(messages: Message[]): Promise<void> {
     const deadline = Date.now() + this.#publishTimeoutMs;
     for (let attempt = 1;; attempt++) {

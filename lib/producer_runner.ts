@@ -4,16 +4,16 @@
  *
  * @module
  */
-import { Partitioners } from "kafkajs";
 import { ensureTopic, kafkaClient } from "./kafka_client.ts";
 import { type ProducerConfig, symbolGroups } from "./producer_config.ts";
+import { CachedDefaultPartitioner } from "./producer_partitioner.ts";
 import { QuotePublisher } from "./producer_publisher.ts";
+import { type ProducerSource, producerSource } from "./producer_source.ts";
 import { budgetWarning } from "./quote_budget.ts";
 import { QuoteClient } from "./quote_client.ts";
-import { type PublishedEnvelope, quoteFingerprint } from "./quote_envelope.ts";
+import { publishedJson, quoteFingerprint } from "./quote_envelope.ts";
 import { pollQuotes } from "./quote_poller.ts";
-import type { QuoteSource } from "./quote_source.ts";
-import { replaySource } from "./replay_source.ts";
+import { replayEventArrays } from "./replay_source.ts";
 import { SimulatedMarket } from "./simulated_market.ts";
 
 /** Largest message value accepted, in characters (half the broker's default 1 MiB limit). */
@@ -72,7 +72,7 @@ export interface ProducerSummary {
  *
  * @throws {RangeError} When `stockdata` is chosen without a token.
  */
-export function createQuoteSource(config: ProducerConfig, options: { maxPolls?: number } = {}): QuoteSource {
+export function createQuoteSource(config: ProducerConfig, options: { maxPolls?: number } = {}): ProducerSource {
   const groups = symbolGroups(config.symbols, config.stockdata.symbolsPerRequest);
   const pollOptions = {
     groups,
@@ -82,22 +82,25 @@ export function createQuoteSource(config: ProducerConfig, options: { maxPolls?: 
   };
   switch (config.source) {
     case "replay":
-      return replaySource(config.replay.file, { pace: config.replay.pace, intervalMs: config.pollIntervalMs });
+      return {
+        name: "replay",
+        eventArrays: (signal) => replayEventArrays(config.replay.file, { pace: config.replay.pace, intervalMs: config.pollIntervalMs }, signal),
+      };
     case "simulated": {
       const market = new SimulatedMarket(config.simulated);
-      return {
+      return producerSource({
         name: "simulated",
         events: (signal) => pollQuotes((symbols) => Promise.resolve(market.quotes(symbols, new Date())), pollOptions, signal),
-      };
+      });
     }
     case "stockdata": {
       const { token, baseUrl, timeoutMs } = config.stockdata;
       if (token === undefined) throw new RangeError("The stockdata source needs STOCKDATA_API_TOKEN; set it in .env");
       const client = new QuoteClient({ token, baseUrl, timeoutMs });
-      return {
+      return producerSource({
         name: "stockdata",
         events: (signal) => pollQuotes((symbols, s) => client.fetchQuotes(symbols, { signal: s }), pollOptions, signal),
-      };
+      });
     }
   }
 }
@@ -182,91 +185,88 @@ export async function runProducer(config: ProducerConfig, options: RunProducerOp
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: CachedDefaultPartitioner,
     // Retry retriable errors (broker down, leader moved) without end: each retry
     // resends the same batch with the same sequence numbers, so nothing is lost
     // or doubled. Shutdown is bounded by publishTimeoutMs instead.
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
   });
   await producer.connect();
+  const lastFingerprint = new Map<string, string>();
+  let poll = { published: 0, skipped: 0, rejected: 0, failed: 0 };
+  let fatal: unknown;
   const publisher = new QuotePublisher(producer, config.topic, {
     batchSize: config.batchSize,
     publishTimeoutMs: config.publishTimeoutMs,
     onRetry: (error, attempt, delayMs) =>
       log.warn(`Kafka did not accept a batch (${errorText(error)}); resending it unchanged in ${delayMs} ms (attempt ${attempt + 1})`),
+    onSettled: (messages, error) => {
+      if (error !== undefined) {
+        summary.lost += messages.length;
+        fatal ??= error;
+        stop.abort();
+        return;
+      }
+      summary.published += messages.length;
+      poll.published += messages.length;
+      for (const m of messages) summary.bytes += m.value?.length ?? 0;
+    },
   });
-
-  const lastFingerprint = new Map<string, string>();
-  let poll = { published: 0, skipped: 0, rejected: 0, failed: 0 };
-  let fatal: unknown;
+  const headers = { source: source.name, "content-type": "application/json" };
   const highWater = config.batchSize * 4;
   const aborted = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 
   try {
-    for await (const event of source.events(signal)) {
-      switch (event.kind) {
-        case "batch": {
-          if (config.skipUnchanged) {
-            const fingerprint = quoteFingerprint(event.envelope);
-            if (lastFingerprint.get(event.key) === fingerprint) {
-              summary.skipped++;
-              poll.skipped++;
+    for await (const events of source.eventArrays(signal)) {
+      for (const event of events) {
+        if (signal.aborted) break;
+        switch (event.kind) {
+          case "batch": {
+            if (config.skipUnchanged) {
+              const fingerprint = quoteFingerprint(event.envelope);
+              if (lastFingerprint.get(event.key) === fingerprint) {
+                summary.skipped++;
+                poll.skipped++;
+                break;
+              }
+              lastFingerprint.set(event.key, fingerprint);
+            }
+            const text = event.value ?? publishedJson(event.envelope, event.takenAt.toISOString());
+            if (text.length > MAX_VALUE_CHARS) {
+              summary.rejected++;
+              poll.rejected++;
+              log.warn(`Rejected response for ${event.key}, not published: ${text.length} characters is over the ${MAX_VALUE_CHARS} limit`);
               break;
             }
-            lastFingerprint.set(event.key, fingerprint);
-          }
-          const value: PublishedEnvelope = { ...event.envelope, timestamp_utc: event.takenAt.toISOString() };
-          const text = JSON.stringify(value);
-          if (text.length > MAX_VALUE_CHARS) {
-            summary.rejected++;
-            poll.rejected++;
-            log.warn(`Rejected response for ${event.key}, not published: ${text.length} characters is over the ${MAX_VALUE_CHARS} limit`);
+            options.onAccept?.(event.key, text);
+            publisher.publish({ key: event.key, value: text, timestamp: String(event.takenAt.getTime()), headers });
+            if (publisher.buffered >= highWater) await Promise.race([publisher.waitBelow(highWater / 2), aborted]);
             break;
           }
-          options.onAccept?.(event.key, text);
-          publisher.publish({
-            key: event.key,
-            value: text,
-            timestamp: String(event.takenAt.getTime()),
-            headers: { source: source.name, "content-type": "application/json" },
-          }).then(
-            () => {
-              summary.published++;
-              poll.published++;
-              summary.bytes += text.length;
-            },
-            (error) => {
-              summary.lost++;
-              fatal ??= error;
-              stop.abort();
-            },
-          );
-          if (publisher.buffered >= highWater) await Promise.race([publisher.waitBelow(highWater / 2), aborted]);
-          break;
-        }
-        case "rejected":
-          summary.rejected++;
-          poll.rejected++;
-          log.warn(`Rejected response for ${event.key}, not published: ${event.reason}`);
-          break;
-        case "failed":
-          summary.failed++;
-          poll.failed++;
-          log.error(`Request for ${event.key} failed: ${event.reason}`);
-          break;
-        case "retry":
-          summary.retries++;
-          log.warn(`${event.reason}; retrying ${event.key} in ${(event.delayMs / 1000).toFixed(1)}s`);
-          break;
-        case "poll": {
-          await Promise.race([publisher.flush(), aborted]);
-          summary.polls++;
-          const next = event.nextPollAt === undefined ? "" : `; next poll ${event.nextPollAt.toISOString()}`;
-          log.info(
-            `[${source.name}] ${event.symbols} symbols in ${event.requests} ${event.requests === 1 ? "response" : "responses"}: published ${poll.published}, skipped ${poll.skipped} unchanged, rejected ${poll.rejected}, failed ${poll.failed}${next}`,
-          );
-          poll = { published: 0, skipped: 0, rejected: 0, failed: 0 };
-          break;
+          case "rejected":
+            summary.rejected++;
+            poll.rejected++;
+            log.warn(`Rejected response for ${event.key}, not published: ${event.reason}`);
+            break;
+          case "failed":
+            summary.failed++;
+            poll.failed++;
+            log.error(`Request for ${event.key} failed: ${event.reason}`);
+            break;
+          case "retry":
+            summary.retries++;
+            log.warn(`${event.reason}; retrying ${event.key} in ${(event.delayMs / 1000).toFixed(1)}s`);
+            break;
+          case "poll": {
+            await Promise.race([publisher.flush(), aborted]);
+            summary.polls++;
+            const next = event.nextPollAt === undefined ? "" : `; next poll ${event.nextPollAt.toISOString()}`;
+            log.info(
+              `[${source.name}] ${event.symbols} symbols in ${event.requests} ${event.requests === 1 ? "response" : "responses"}: published ${poll.published}, skipped ${poll.skipped} unchanged, rejected ${poll.rejected}, failed ${poll.failed}${next}`,
+            );
+            poll = { published: 0, skipped: 0, rejected: 0, failed: 0 };
+            break;
+          }
         }
       }
     }

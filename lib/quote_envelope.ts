@@ -136,6 +136,36 @@ export function parseQuoteEnvelope(text: string): QuoteEnvelope {
   return validateQuoteEnvelope(value);
 }
 
+/** The message value: `envelope` plus `timestamp_utc` (ISO-8601 UTC), as JSON. */
+export function publishedJson(envelope: QuoteEnvelope, timestampUtc: string): string {
+  const value: PublishedEnvelope = { ...envelope, timestamp_utc: timestampUtc };
+  return JSON.stringify(value);
+}
+
+/**
+ * The message value for a recorded envelope without serialising it again:
+ * `text` (compact JSON that decoded to `value`, which passed
+ * {@linkcode validateQuoteEnvelope}) with `timestamp_utc` set to
+ * `timestampUtc`, appended or replacing a last `"timestamp_utc"` member.
+ *
+ * @returns `undefined` unless the result is exactly what
+ * {@linkcode publishedJson} would publish: `value` has only `meta` (with
+ * numeric `requested` and `returned`), `data` and optionally a string
+ * `timestamp_utc` that `text` names once, at its end.
+ */
+export function stampedJson(text: string, value: Record<string, unknown>, timestampUtc: string): string | undefined {
+  const { meta } = value;
+  if (!isRecord(meta) || typeof meta.requested !== "number" || typeof meta.returned !== "number") return undefined;
+  const keys = Object.keys(value).length;
+  const stamp = `"timestamp_utc":${JSON.stringify(timestampUtc)}}`;
+  if (keys === 2 && text.endsWith("}")) return `${text.slice(0, -1)},${stamp}`;
+  if (keys !== 3 || typeof value.timestamp_utc !== "string") return undefined;
+  const old = `,"timestamp_utc":${JSON.stringify(value.timestamp_utc)}}`;
+  const at = text.length - old.length;
+  if (!text.endsWith(old) || text.indexOf(`"timestamp_utc"`) !== at + 1) return undefined;
+  return `${text.slice(0, at + 1)}${stamp}`;
+}
+
 /**
  * A fingerprint of what changed in a response: ticker, price and last trade
  * time of every quote. Two responses with the same fingerprint carry no news

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { validateQuoteEnvelope } from "./quote_envelope.ts";
+import type { BatchEvent } from "./producer_source.ts";
+import { publishedJson, type QuoteEnvelope, stampedJson, validateQuoteEnvelope } from "./quote_envelope.ts";
 import type { QuoteSource, SourceEvent } from "./quote_source.ts";
 import { sleep } from "./producer_sleep.ts";
 
@@ -26,82 +27,120 @@ export interface ReplayOptions {
   progressEvery?: number;
 }
 
-/** Yields the file's lines in chunks (one async step per read, not per line). */
+/** A replayed event: a `batch` also carries its message value (the envelope plus `timestamp_utc`, as JSON). */
+export type ReplayEvent = Exclude<SourceEvent, { kind: "batch" }> | (BatchEvent & { readonly value: string });
+
+/** Bytes read at a time. */
+const CHUNK_BYTES = 1 << 20;
+
+/** Yields the file's lines a chunk at a time (one async step per read, not per line). */
 async function* lineChunks(path: string, signal: AbortSignal): AsyncGenerator<string[]> {
   using file = await Deno.open(path, { read: true });
+  const buffer = new Uint8Array(CHUNK_BYTES);
+  const decoder = new TextDecoder();
   let rest = "";
-  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+  for (let read = await file.read(buffer); read !== null; read = await file.read(buffer)) {
     if (signal.aborted) return;
-    rest += chunk;
-    const parts = rest.split("\n");
-    rest = parts.pop() ?? "";
-    yield parts;
+    const lines = (rest + decoder.decode(buffer.subarray(0, read), { stream: true })).split("\n");
+    rest = lines.pop() ?? "";
+    yield lines;
   }
+  rest += decoder.decode();
   if (rest !== "") yield [rest];
 }
 
+/** A line decoded and validated, or why it was rejected. */
+type ParsedLine = { envelope: QuoteEnvelope; value: Record<string, unknown> } | { reason: string };
+
+/** Decodes and validates line `lineNo` of `path` (`text`, trimmed, non-empty). */
+function parseLine(text: string, path: string, lineNo: number): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { reason: `${path}:${lineNo} is not valid JSON (${(error as Error).message})` };
+  }
+  try {
+    return { envelope: validateQuoteEnvelope(value), value: value as Record<string, unknown> };
+  } catch (error) {
+    return { reason: `${path}:${lineNo}: ${(error as Error).message}` };
+  }
+}
 
 /**
- * A source that publishes each line of `path` (a recorded envelope, with or
- * without `timestamp_utc`). Lines that are not valid envelopes are rejected
- * with their line number. The key is the line's tickers, sorted and joined.
+ * Replays `path` (one recorded envelope per line, with or without
+ * `timestamp_utc`) as arrays of events, one array per chunk read (per line at
+ * `recorded` pace). Lines that are not valid envelopes are rejected with their
+ * line number. The key is the line's tickers, sorted and joined; the value is
+ * the line with `timestamp_utc` set to when it was read, spliced in when the
+ * line allows, else serialised again.
+ *
+ * @throws {Deno.errors.NotFound} When the file does not exist.
+ */
+export async function* replayEventArrays(path: string, options: ReplayOptions, signal: AbortSignal): AsyncGenerator<ReplayEvent[]> {
+  const { pace = "recorded", intervalMs = 1000, maxGapMs = 60_000, progressEvery = 100_000 } = options;
+  let lineNo = 0;
+  let previous: number | undefined;
+  let started = false;
+  let sinceProgress = 0;
+  let symbols = new Set<string>();
+  const progress = (): ReplayEvent => {
+    const event = { kind: "poll", symbols: symbols.size, requests: sinceProgress, nextPollAt: undefined } as const;
+    sinceProgress = 0;
+    symbols = new Set();
+    return event;
+  };
+  for await (const lines of lineChunks(path, signal)) {
+    let out: ReplayEvent[] = [];
+    let takenAt = new Date();
+    let stamp = takenAt.toISOString();
+    for (const line of lines) {
+      lineNo++;
+      const text = line.trim();
+      if (text === "") continue;
+      const parsed = parseLine(text, path, lineNo);
+      if ("reason" in parsed) {
+        out.push({ kind: "rejected", key: `line ${lineNo}`, reason: parsed.reason });
+        continue;
+      }
+      if (pace === "recorded") {
+        const recorded = Date.parse(String(parsed.value.timestamp_utc));
+        if (started) {
+          const wait = !Number.isNaN(recorded) && previous !== undefined ? Math.min(Math.max(recorded - previous, 0), maxGapMs) : intervalMs;
+          if (out.length > 0) yield out;
+          out = [];
+          await sleep(wait, signal);
+          if (signal.aborted) return;
+          takenAt = new Date();
+          stamp = takenAt.toISOString();
+        }
+        started = true;
+        previous = Number.isNaN(recorded) ? undefined : recorded;
+      }
+      const { envelope } = parsed;
+      const tickers = envelope.data.map((q) => q.ticker);
+      for (const t of tickers) symbols.add(t);
+      const value = stampedJson(text, parsed.value, stamp) ?? publishedJson(envelope, stamp);
+      out.push({ kind: "batch", key: tickers.sort().join(","), envelope, takenAt, value });
+      sinceProgress++;
+      if (pace === "recorded" || sinceProgress >= progressEvery) out.push(progress());
+    }
+    if (out.length > 0) yield out;
+  }
+  if (sinceProgress > 0) yield [progress()];
+}
+
+/**
+ * A source that replays `path` one event at a time (see
+ * {@linkcode replayEventArrays}).
  *
  * @throws {Deno.errors.NotFound} From `events()` when the file does not exist.
  */
 export function replaySource(path: string, options: ReplayOptions = {}): QuoteSource {
-  const { pace = "recorded", intervalMs = 1000, maxGapMs = 60_000, progressEvery = 100_000 } = options;
   return {
     name: "replay",
     async *events(signal: AbortSignal): AsyncGenerator<SourceEvent> {
-      let lineNo = 0;
-      let previous: number | undefined;
-      let started = false;
-      let sinceProgress = 0;
-      let symbols = new Set<string>();
-      for await (const chunk of lineChunks(path, signal)) {
-        for (const line of chunk) {
-          lineNo++;
-          if (line.trim() === "") continue;
-          let value: unknown;
-          try {
-            value = JSON.parse(line);
-          } catch (error) {
-            yield { kind: "rejected", key: `line ${lineNo}`, reason: `${path}:${lineNo} is not valid JSON (${(error as Error).message})` };
-            continue;
-          }
-          let envelope;
-          try {
-            envelope = validateQuoteEnvelope(value);
-          } catch (error) {
-            yield { kind: "rejected", key: `line ${lineNo}`, reason: `${path}:${lineNo}: ${(error as Error).message}` };
-            continue;
-          }
-          if (pace === "recorded") {
-            const recorded = Date.parse(String((value as { timestamp_utc?: unknown }).timestamp_utc));
-            if (started) {
-              const wait = !Number.isNaN(recorded) && previous !== undefined
-                ? Math.min(Math.max(recorded - previous, 0), maxGapMs)
-                : intervalMs;
-              await sleep(wait, signal);
-              if (signal.aborted) return;
-            }
-            started = true;
-            previous = Number.isNaN(recorded) ? undefined : recorded;
-          }
-          const tickers = envelope.data.map((q) => q.ticker);
-          for (const t of tickers) symbols.add(t);
-          yield { kind: "batch", key: [...tickers].sort().join(","), envelope, takenAt: new Date() };
-          sinceProgress++;
-          if (pace === "recorded" || sinceProgress >= progressEvery) {
-            yield { kind: "poll", symbols: symbols.size, requests: sinceProgress, nextPollAt: undefined };
-            sinceProgress = 0;
-            symbols = new Set();
-          }
-        }
-      }
-      if (sinceProgress > 0) {
-        yield { kind: "poll", symbols: symbols.size, requests: sinceProgress, nextPollAt: undefined };
-      }
+      for await (const events of replayEventArrays(path, options, signal)) yield* events;
     },
   };
 }

@@ -72,6 +72,7 @@ export function testConfig(
     datePattern: "year={YYYY}/month={MM}/day={DD}",
     quarantinePrefix: "archive/_quarantine",
     gzipLevel: 6,
+    workers: 2,
     limits: { ...DEFAULT_LIMITS, ...limits },
   });
 }

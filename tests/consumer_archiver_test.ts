@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { Consumer, EachBatchPayload } from "kafkajs";
 import type { ArchiveBatch, BatchLimits } from "../lib/archive_batch.ts";
-import type { BatchWriter, WrittenBatch } from "../lib/archive_writer.ts";
+import type { BatchWriter, EncodedBatch, WrittenBatch } from "../lib/archive_writer.ts";
 import { ConsumerArchiver } from "../lib/consumer_archiver.ts";
 import { S3Error } from "../lib/s3_error.ts";
 
@@ -13,7 +13,10 @@ class Fake implements BatchWriter {
   failAt = -1;
   listeners = new Map<string, ((e: unknown) => void)[]>();
   fatal: Error | undefined;
-  write(_topic: string, partition: number, batch: ArchiveBatch): Promise<WrittenBatch> {
+  encode(topic: string, partition: number, batch: ArchiveBatch): Promise<EncodedBatch> {
+    return Promise.resolve({ topic, partition, batch, data: undefined, quarantine: undefined });
+  }
+  put({ partition, batch }: EncodedBatch): Promise<WrittenBatch> {
     const seqs = batch.lines.map((l) => JSON.parse(new TextDecoder().decode(l)).seq);
     const n = this.events.filter((e) => e.startsWith("write")).length;
     if (n === this.failAt) {
@@ -101,20 +104,30 @@ function payload(
 
 const rec = (seq: number, day = "2025-01-01") => ({ seq, timestamp_utc: `${day}T12:00:00Z` });
 
-Deno.test("ConsumerArchiver.eachBatch() writes at maxRecords and commits each batch right after its write", async () => {
+Deno.test("ConsumerArchiver.eachBatch() adds a fetched batch with the next one, writes at maxRecords and commits each batch right after its write", async () => {
   const { fake, archiver } = setup({ maxRecords: 2 });
   await archiver.eachBatch(payload(fake, 0, 0, [rec(0), rec(1), rec(2)]));
+  assert.deepEqual(fake.events, []);
   await archiver.eachBatch(payload(fake, 0, 3, [rec(3), rec(4)]));
+  await archiver.eachBatch(payload(fake, 0, 5, [rec(5), rec(6)]));
+  await archiver.eachBatch(payload(fake, 0, 7, [rec(7)]));
   assert.deepEqual(fake.events, ["write p0 0-1 [0,1] q0", "commit p0 2", "write p0 2-3 [2,3] q0", "commit p0 4"]);
   await archiver.shutdown();
-  assert.deepEqual(fake.events.slice(4), ["write p0 4-4 [4] q0", "commit-outside p0 5"]);
-  assert.equal(archiver.stats.records, 5);
+  assert.deepEqual(fake.events.slice(4), [
+    "write p0 4-5 [4,5] q0",
+    "commit-outside p0 6",
+    "write p0 6-7 [6,7] q0",
+    "commit-outside p0 8",
+  ]);
+  assert.equal(archiver.stats.records, 8);
 });
 
 Deno.test("ConsumerArchiver.eachBatch() closes the batch when the day changes and keeps rejects with their batch", async () => {
   const { fake, archiver } = setup({});
   // '{"seq":3}' has no timestamp_utc: its Kafka timestamp (0, 1970-01-01) makes it another day.
   await archiver.eachBatch(payload(fake, 1, 10, ["oops", rec(0), rec(1), rec(2, "2025-01-02"), '{"seq":3}']));
+  await archiver.eachBatch(payload(fake, 1, 15, [rec(4, "2025-01-03")]));
+  await archiver.eachBatch(payload(fake, 1, 16, [rec(5, "2025-01-03")]));
   await archiver.shutdown();
   assert.deepEqual(fake.events, [
     "write p1 10-12 [0,1] q1",
@@ -123,14 +136,16 @@ Deno.test("ConsumerArchiver.eachBatch() closes the batch when the day changes an
     "commit p1 14",
     "write p1 14-14 [3] q0",
     "commit-outside p1 15",
+    "write p1 15-16 [4,5] q0",
+    "commit-outside p1 17",
   ]);
 });
 
-Deno.test("ConsumerArchiver closes an idle batch on its own and commits it", async () => {
+Deno.test("ConsumerArchiver adds a fetched batch no next one follows, closes it when idle and commits it", async () => {
   const { fake, archiver } = setup({ idleMs: 30 });
   await archiver.eachBatch(payload(fake, 0, 7, [rec(7)]));
   assert.deepEqual(fake.events, []);
-  await new Promise((r) => setTimeout(r, 150));
+  await new Promise((r) => setTimeout(r, 400));
   assert.deepEqual(fake.events, ["write p0 7-7 [7] q0", "commit-outside p0 8"]);
   await archiver.shutdown();
 });
@@ -148,10 +163,11 @@ Deno.test("ConsumerArchiver stops at a failed write and commits nothing after it
   const { fake, archiver } = setup({ maxRecords: 1 });
   fake.failAt = 1;
   await archiver.eachBatch(payload(fake, 0, 0, [rec(0), rec(1), rec(2)]));
+  await archiver.eachBatch(payload(fake, 0, 3, [rec(3)]));
   assert.deepEqual(fake.events, ["write p0 0-0 [0] q0", "commit p0 1"]);
   assert.match(fake.fatal?.message ?? "", /Cannot write: test/);
   assert.equal(archiver.fatal, fake.fatal);
-  await archiver.eachBatch(payload(fake, 0, 3, [rec(3)]));
+  await archiver.eachBatch(payload(fake, 0, 4, [rec(4)]));
   await archiver.shutdown();
   assert.equal(fake.events.length, 2);
 });
@@ -159,7 +175,9 @@ Deno.test("ConsumerArchiver stops at a failed write and commits nothing after it
 Deno.test("ConsumerArchiver hands a rebalance error from a commit back to kafkajs, not as fatal", async () => {
   const { fake, archiver } = setup({ maxRecords: 1 });
   const error = Object.assign(new Error("The group is rebalancing"), { type: "REBALANCE_IN_PROGRESS" });
-  await assert.rejects(archiver.eachBatch(payload(fake, 0, 0, [rec(0)], error)), error);
+  await archiver.eachBatch(payload(fake, 0, 0, [rec(0)], error));
+  await archiver.eachBatch(payload(fake, 0, 1, [rec(1)], error));
+  await assert.rejects(archiver.eachBatch(payload(fake, 0, 2, [rec(2)], error)), error);
   assert.equal(archiver.fatal, undefined);
   await archiver.shutdown();
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SourceEvent } from "../lib/quote_source.ts";
-import { replaySource } from "../lib/replay_source.ts";
+import { replayEventArrays, replaySource } from "../lib/replay_source.ts";
 
 async function events(path: string, pace: "recorded" | "fast") {
   const out: SourceEvent[] = [];
@@ -40,6 +40,29 @@ Deno.test("replaySource() at recorded pace waits as long as the recording did", 
     const elapsed = Date.now() - started;
     assert.equal(out.filter((e) => e.kind === "batch").length, 3);
     assert.ok(elapsed >= 390, `replayed in ${elapsed} ms, recording spans 400 ms`);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("replayEventArrays() gives each line its message value, stamped when the chunk was read", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+  try {
+    const line = (t: string) => JSON.stringify({ meta: { requested: 2, returned: 2 }, data: [{ ticker: "TSLA", price: 2 }, { ticker: "AAPL", price: 1 }], timestamp_utc: t });
+    await Deno.writeTextFile(path, `${line("2024-05-31T14:30:00.000Z")}\n{"data":[]}\n${line("2024-05-31T14:30:01.000Z")}\n`);
+    const before = Date.now();
+    const out = [];
+    for await (const events of replayEventArrays(path, { pace: "fast" }, new AbortController().signal)) out.push(...events);
+    assert.deepEqual(out.map((e) => e.kind), ["batch", "rejected", "batch", "poll"]);
+    for (const e of out) {
+      if (e.kind !== "batch") continue;
+      const value = JSON.parse(e.value);
+      assert.equal(e.key, "AAPL,TSLA");
+      assert.equal(value.timestamp_utc, e.takenAt.toISOString());
+      assert.ok(e.takenAt.getTime() >= before);
+      assert.deepEqual(value.data, e.envelope.data);
+      assert.equal(e.value.split(`"timestamp_utc"`).length, 2);
+    }
   } finally {
     await Deno.remove(path);
   }

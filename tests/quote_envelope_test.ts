@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseQuoteEnvelope, quoteFingerprint, validateQuoteEnvelope } from "../lib/quote_envelope.ts";
+import { parseQuoteEnvelope, publishedJson, quoteFingerprint, stampedJson, validateQuoteEnvelope } from "../lib/quote_envelope.ts";
 
 const QUOTE = {
   ticker: "AAPL",
@@ -60,4 +60,34 @@ Deno.test("quoteFingerprint() changes with price or last trade time only", () =>
     quoteFingerprint(a),
     quoteFingerprint(validateQuoteEnvelope({ data: [{ ...QUOTE, last_trade_time: "2024-05-31T16:00:00.000000" }] })),
   );
+});
+
+Deno.test("stampedJson() splices timestamp_utc into the recorded text, as publishedJson() would publish it", async (t) => {
+  const now = "2026-01-02T03:04:05.678Z";
+  const expected = (value: unknown) => JSON.parse(publishedJson(validateQuoteEnvelope(value), now));
+  const check = (value: Record<string, unknown>) => {
+    const text = JSON.stringify(value);
+    const stamped = stampedJson(text, JSON.parse(text), now);
+    assert.ok(stamped !== undefined);
+    assert.deepEqual(JSON.parse(stamped), expected(value));
+    assert.equal(stamped.split(`"timestamp_utc"`).length, 2, stamped);
+  };
+  await t.step("appends it to a line without one", () => check({ meta: { requested: 1, returned: 1 }, data: [QUOTE] }));
+  await t.step("replaces a trailing one", () => check({ meta: { requested: 1, returned: 1 }, data: [QUOTE], timestamp_utc: "2024-05-31T13:30:00.000Z" }));
+});
+
+Deno.test("stampedJson() declines text it cannot splice exactly", async (t) => {
+  const meta = { requested: 1, returned: 1 };
+  const cases: [string, string][] = [
+    ["meta to fill in", JSON.stringify({ data: [QUOTE] })],
+    ["a partial meta", JSON.stringify({ meta: { requested: 1 }, data: [QUOTE] })],
+    ["an extra top-level field", JSON.stringify({ meta, data: [QUOTE], note: "x" })],
+    ["timestamp_utc not last", JSON.stringify({ timestamp_utc: "2024-05-31T13:30:00.000Z", meta, data: [QUOTE] })],
+    ["a duplicate timestamp_utc", `{"meta":{"requested":1,"returned":1},"data":[${JSON.stringify(QUOTE)}],"timestamp_utc":"a","timestamp_utc":"b"}`],
+    ["a non-string timestamp_utc", JSON.stringify({ meta, data: [QUOTE], timestamp_utc: 1 })],
+    ["spaced JSON", JSON.stringify({ meta, data: [QUOTE], timestamp_utc: "2024-05-31T13:30:00.000Z" }, null, 1)],
+  ];
+  for (const [name, text] of cases) {
+    await t.step(name, () => assert.equal(stampedJson(text, JSON.parse(text), "2026-01-02T03:04:05.678Z"), undefined));
+  }
 });
