@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { KsqldbClient, KsqldbError, ksqldbUrl } from "./ksql_client.ts";
 import { parseKsql, splitStatements } from "../stack/ksqldb/parse_ksql.ts";
 import type { Statement } from "../stack/ksqldb/ksql_ast.ts";
+import { runMain } from "../lib/run_main.ts";
 
 /** What happened to one statement. */
 export interface AppliedStatement {
@@ -158,11 +159,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main);

@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { type KsqlEntity, KsqldbClient, KsqldbError, ksqldbUrl } from "./ksql_client.ts";
+import { runMain } from "../lib/run_main.ts";
 
 const encoder = new TextEncoder();
 
@@ -270,11 +271,4 @@ async function main(): Promise<void> {
   Deno.exit(0);
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readLines } from "../lib/read_lines.ts";
 
 /** A failed ksqlDB call: `errorCode` and `statementText` from ksqlDB's error body; `retriable` when it did not answer or answered 5xx. */
 export class KsqldbError extends Error {
@@ -149,29 +150,3 @@ export class KsqldbClient {
   }
 }
 
-async function* readLines(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<string> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  try {
-    for (;;) {
-      let chunk: ReadableStreamReadResult<string>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        if (signal.aborted) return;
-        throw error;
-      }
-      if (chunk.done) break;
-      buffer += chunk.value;
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (line !== "") yield line;
-      }
-    }
-    if (buffer.trim() !== "") yield buffer.trim();
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-}

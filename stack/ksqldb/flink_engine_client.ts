@@ -7,6 +7,7 @@
  */
 import { FlinkEngineError, KsqlError } from "./ksql_error.ts";
 import type { EngineType } from "./ksql_types.ts";
+import { readLines } from "../../lib/read_lines.ts";
 
 /** A column as the engine describes it. */
 export interface EngineColumn {
@@ -180,30 +181,3 @@ export class FlinkEngineClient {
   }
 }
 
-/** Non-empty lines of `body` (heartbeat blank lines skipped); ends quietly when `signal` aborts. */
-async function* readLines(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<string> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  try {
-    for (;;) {
-      let chunk: ReadableStreamReadResult<string>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        if (signal.aborted) return;
-        throw error;
-      }
-      if (chunk.done) break;
-      buffer += chunk.value;
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (line !== "") yield line;
-      }
-    }
-    if (buffer.trim() !== "") yield buffer.trim();
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-}

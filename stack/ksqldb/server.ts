@@ -15,6 +15,7 @@ import { FlinkEngineClient } from "./flink_engine_client.ts";
 import { ERROR_CODES, errorBody, KsqlError } from "./ksql_error.ts";
 import { KSQL_VERSION, KsqlExecutor, type RunningQuery, StatementFailure } from "./ksql_executor.ts";
 import { type KsqldbConfig, loadKsqldbConfig } from "./ksqldb_config.ts";
+import { runMain } from "../../lib/run_main.ts";
 
 const JSON_TYPE = "application/json";
 const encoder = new TextEncoder();
@@ -233,11 +234,4 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGTERM", stop);
 }
 
-if (import.meta.main) {
-  try {
-    await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(main);
