@@ -20,19 +20,8 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$jars/flink/tickpipe-fl
   exit 0
 fi
 
-if ! command -v java >/dev/null 2>&1; then
-  echo "Cannot find \"java\": install JDK 17 or newer (apt-get install openjdk-17-jdk-headless) or put it on PATH" >&2
-  exit 1
-fi
-java_version="$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')"
-if [[ -z "$java_version" || "${java_version%%.*}" -lt 17 ]]; then
-  echo "Found Java \"${java_version:-unknown}\" but Flink 2 needs 17 or newer: install openjdk-17-jdk-headless or set JAVA_HOME and PATH to a newer JDK" >&2
-  exit 1
-fi
-if ! command -v mvn >/dev/null 2>&1; then
-  echo "Cannot find \"mvn\": install Maven (apt-get install maven)" >&2
-  exit 1
-fi
+source "$root/stack/install/_maven.sh"
+require_jdk_and_maven
 
 started=$SECONDS
 # Start clean so jars of a previous version never linger on the classpath
@@ -40,11 +29,7 @@ rm -rf "$jars/flink" "$jars/flink-build" "$stamp"
 mkdir -p "$jars"
 
 echo "Fetching Flink jars and building the Flink engine with Maven into $jars/flink"
-if ! mvn -B -q -f "$pom" -Djars.dir="$jars" package >"$jars/flink-maven.log" 2>&1; then
-  cat "$jars/flink-maven.log" >&2
-  echo "Maven could not fetch or build \"$pom\" (log above, kept in $jars/flink-maven.log): check that Maven Central is reachable and that the engine compiles, then run this script again" >&2
-  exit 1
-fi
+maven_package "$pom" "$jars" "$jars/flink-maven.log"
 
 echo "$want" >"$stamp"
 echo "Installed the Flink engine in $((SECONDS - started))s: $(ls "$jars/flink" | wc -l) jars in $jars/flink"

@@ -18,19 +18,8 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$jars/kafka" ]]; then
   exit 0
 fi
 
-if ! command -v java >/dev/null 2>&1; then
-  echo "Cannot find \"java\": install JDK 17 or newer (apt-get install openjdk-17-jdk-headless) or put it on PATH" >&2
-  exit 1
-fi
-java_version="$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')"
-if [[ -z "$java_version" || "${java_version%%.*}" -lt 17 ]]; then
-  echo "Found Java \"${java_version:-unknown}\" but Kafka 4 needs 17 or newer: install openjdk-17-jdk-headless or set JAVA_HOME and PATH to a newer JDK" >&2
-  exit 1
-fi
-if ! command -v mvn >/dev/null 2>&1; then
-  echo "Cannot find \"mvn\": install Maven (apt-get install maven)" >&2
-  exit 1
-fi
+source "$root/stack/install/_maven.sh"
+require_jdk_and_maven
 
 started=$SECONDS
 # Start clean so jars of a previous version never linger on the classpath
@@ -38,11 +27,7 @@ rm -rf "$jars/kafka" "$jars/plugins" "$stamp"
 mkdir -p "$jars"
 
 echo "Fetching Kafka and connector jars with Maven into $jars"
-if ! mvn -B -q -f "$pom" -Djars.dir="$jars" package >"$jars/maven.log" 2>&1; then
-  cat "$jars/maven.log" >&2
-  echo "Maven could not fetch the jars of \"$pom\" (log above, kept in $jars/maven.log): check that Maven Central is reachable, then run this script again" >&2
-  exit 1
-fi
+maven_package "$pom" "$jars" "$jars/maven.log"
 
 # mongo-kafka-connect ships no ServiceLoader manifests; add them (as a small
 # shim jar beside it) so Connect can run with plugin.discovery=service_load and
