@@ -5,13 +5,13 @@
  */
 import type { BatchEvent } from "./producer_source.ts";
 import { publishedJson, type QuoteEnvelope, stampedJson, validateQuoteEnvelope } from "./quote_envelope.ts";
-import type { QuoteSource, SourceEvent } from "./quote_source.ts";
+import type { SourceEvent } from "./quote_source.ts";
 import { sleep } from "./producer_sleep.ts";
 
 /** How fast to replay. */
 export type ReplayPace = "recorded" | "fast";
 
-/** Options of {@linkcode replaySource}. */
+/** Options of {@linkcode replayEventArrays}. */
 export interface ReplayOptions {
   /**
    * `recorded` waits between lines as long as their `timestamp_utc` values
@@ -128,19 +128,4 @@ export async function* replayEventArrays(path: string, options: ReplayOptions, s
     if (out.length > 0) yield out;
   }
   if (sinceProgress > 0) yield [progress()];
-}
-
-/**
- * A source that replays `path` one event at a time (see
- * {@linkcode replayEventArrays}).
- *
- * @throws {Deno.errors.NotFound} From `events()` when the file does not exist.
- */
-export function replaySource(path: string, options: ReplayOptions = {}): QuoteSource {
-  return {
-    name: "replay",
-    async *events(signal: AbortSignal): AsyncGenerator<SourceEvent> {
-      for await (const events of replayEventArrays(path, options, signal)) yield* events;
-    },
-  };
 }

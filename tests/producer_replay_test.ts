@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
-import type { SourceEvent } from "../lib/quote_source.ts";
-import { replayEventArrays, replaySource } from "../lib/replay_source.ts";
+import { type ReplayEvent, replayEventArrays } from "../lib/replay_source.ts";
 
 async function events(path: string, pace: "recorded" | "fast") {
-  const out: SourceEvent[] = [];
-  for await (const e of replaySource(path, { pace, intervalMs: 20 }).events(new AbortController().signal)) out.push(e);
+  const out: ReplayEvent[] = [];
+  for await (const events of replayEventArrays(path, { pace, intervalMs: 20 }, new AbortController().signal)) out.push(...events);
   return out;
 }
 
-Deno.test("replaySource() replays the shipped sample recording line by line", async () => {
+Deno.test("replayEventArrays() replays the shipped sample recording line by line", async () => {
   const out = await events("samples/quotes.jsonl", "fast");
   const batches = out.filter((e) => e.kind === "batch");
   assert.equal(batches.length, 30);
@@ -16,7 +15,7 @@ Deno.test("replaySource() replays the shipped sample recording line by line", as
   assert.deepEqual(out.filter((e) => e.kind !== "batch").map((e) => e.kind), ["poll"]);
 });
 
-Deno.test("replaySource() rejects bad lines with their line number and keeps going", async () => {
+Deno.test("replayEventArrays() rejects bad lines with their line number and keeps going", async () => {
   const path = await Deno.makeTempFile({ suffix: ".jsonl" });
   try {
     const good = JSON.stringify({ meta: { requested: 1, returned: 1 }, data: [{ ticker: "AAPL", price: 1 }] });
@@ -30,7 +29,7 @@ Deno.test("replaySource() rejects bad lines with their line number and keeps goi
   }
 });
 
-Deno.test("replaySource() at recorded pace waits as long as the recording did", async () => {
+Deno.test("replayEventArrays() at recorded pace waits as long as the recording did", async () => {
   const path = await Deno.makeTempFile({ suffix: ".jsonl" });
   try {
     const line = (t: string) => JSON.stringify({ data: [{ ticker: "A", price: 1 }], timestamp_utc: t });
@@ -51,8 +50,7 @@ Deno.test("replayEventArrays() gives each line its message value, stamped when t
     const line = (t: string) => JSON.stringify({ meta: { requested: 2, returned: 2 }, data: [{ ticker: "TSLA", price: 2 }, { ticker: "AAPL", price: 1 }], timestamp_utc: t });
     await Deno.writeTextFile(path, `${line("2024-05-31T14:30:00.000Z")}\n{"data":[]}\n${line("2024-05-31T14:30:01.000Z")}\n`);
     const before = Date.now();
-    const out = [];
-    for await (const events of replayEventArrays(path, { pace: "fast" }, new AbortController().signal)) out.push(...events);
+    const out = await events(path, "fast");
     assert.deepEqual(out.map((e) => e.kind), ["batch", "rejected", "batch", "poll"]);
     for (const e of out) {
       if (e.kind !== "batch") continue;
