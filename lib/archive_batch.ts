@@ -20,8 +20,6 @@ export interface BatchLimits {
   readonly idleMs: number;
 }
 
-const NEWLINE = new Uint8Array([0x0a]);
-
 /**
  * Accumulates a partition's records from `startOffset` on. Its name in S3 is
  * derived from `startOffset` and the first archived record's date path only,
@@ -129,17 +127,29 @@ export class ArchiveBatch {
   }
 }
 
-/** Joins lines into JSONL bytes, one newline after each line. */
-export function jsonlBytes(lines: readonly Uint8Array[]): Uint8Array {
+/**
+ * Joins lines into JSONL bytes, one newline after each line. Lines that lie
+ * one after the other in the same buffer, a newline between them (as
+ * `packValues` lays them out), are copied in one piece.
+ */
+export function jsonlBytes(lines: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let size = 0;
   for (const line of lines) size += line.byteLength + 1;
   const out = new Uint8Array(size);
   let at = 0;
-  for (const line of lines) {
-    out.set(line, at);
-    at += line.byteLength;
-    out.set(NEWLINE, at);
-    at += 1;
+  let i = 0;
+  while (i < lines.length) {
+    const first = lines[i]!;
+    const bytes = new Uint8Array(first.buffer);
+    let end = first.byteOffset + first.byteLength;
+    for (i++; i < lines.length; i++) {
+      const next = lines[i]!;
+      if (next.buffer !== first.buffer || next.byteOffset !== end + 1 || bytes[end] !== 0x0a) break;
+      end = next.byteOffset + next.byteLength;
+    }
+    out.set(bytes.subarray(first.byteOffset, end), at);
+    at += end - first.byteOffset;
+    out[at++] = 0x0a;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 /**
- * Gzip for archive objects, off the main thread where the runtime allows.
+ * Gzip for archive objects, on the calling thread: Deno runs even `node:zlib`'s
+ * callback API there, so `archive_pool.ts` calls these in its workers.
  *
  * @module
  */

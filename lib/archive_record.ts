@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { packValues, type ScannedValues, scanValues } from "./archive_scan.ts";
+import { packValues, scannedValue, type ScannedValues, scanValues } from "./archive_scan.ts";
 
 /** A record that can be archived: its JSONL line and its event time. */
 export interface ArchivableRecord {
@@ -37,24 +37,22 @@ export function parseArchiveRecord(
   kafkaTimestamp: string | number | undefined,
 ): ArchivableRecord | RejectedRecord {
   const { data, ends } = packValues([value]);
-  return archiveRecord(value, scanValues(data, ends), 0, kafkaTimestamp);
+  return archiveRecord(scanValues(data, ends), 0, kafkaTimestamp);
 }
 
 /**
  * Finishes validating value `index` of a {@linkcode scanValues} result: takes
- * the event time as {@linkcode parseArchiveRecord} describes.
- *
- * @param value The raw message value that was scanned at `index`.
+ * the event time as {@linkcode parseArchiveRecord} describes. The line is a
+ * view of the scan's packed data.
  */
 export function archiveRecord(
-  value: Uint8Array | null,
   scanned: ScannedValues,
   index: number,
   kafkaTimestamp: string | number | undefined,
 ): ArchivableRecord | RejectedRecord {
   const reason = scanned.rejects[index];
-  if (reason !== undefined || value === null) return reject(reason ?? "value is empty (tombstone or zero bytes)");
-  const line = scanned.lines[index] ?? value;
+  if (reason !== undefined) return reject(reason);
+  const line = scanned.lines[index] ?? scannedValue(scanned, index);
   const time = scanned.times[index]!;
   if (!Number.isNaN(time)) return { ok: true, line, time, timeSource: "timestamp_utc" };
   const kafkaTime = Number(kafkaTimestamp);

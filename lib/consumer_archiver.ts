@@ -35,6 +35,8 @@ import type { ConsumerConfig } from "./consumer_config.ts";
 interface PendingMessages {
   readonly messages: KafkaMessage[];
   readonly scanned: Promise<ScannedValues>;
+  /** Wall-clock time (ms) the batch was fetched: its records' arrival for age and idle limits. */
+  readonly receivedAt: number;
 }
 
 interface PartitionState {
@@ -191,7 +193,7 @@ export class ConsumerArchiver {
     try {
       await this.#withLock(state, async () => {
         if (this.#closing || this.#fatal !== undefined) return;
-        await this.#writeClosed(partition, state, commit);
+        await this.#writeClosed(state, commit);
         await this.#addPending(partition, state, commit);
         if (this.#fatal !== undefined) return;
         state.pending = next;
@@ -213,7 +215,7 @@ export class ConsumerArchiver {
   #scan(messages: KafkaMessage[]): PendingMessages {
     const scanned = (this.#options.cpu ?? INLINE_CPU).scan(messages.map((m) => m.value));
     scanned.catch(() => {}); // a rebalance may drop it unread
-    return { messages, scanned };
+    return { messages, scanned, receivedAt: Date.now() };
   }
 
   /** Adds the partition's pending fetched batch, writing batches that close on the way. */
@@ -227,12 +229,11 @@ export class ConsumerArchiver {
     if (pending === undefined) return;
     state.pending = undefined;
     const scanned = await pending.scanned;
-    const { messages } = pending;
+    const { messages, receivedAt: now } = pending;
     const limits = this.#options.config.limits;
-    const now = Date.now();
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
-      const record = archiveRecord(message.value, scanned, i, message.timestamp);
+      const record = archiveRecord(scanned, i, message.timestamp);
       if (record.ok) {
         const path = this.#datePath(record.time);
         if (state.batch !== undefined && !state.batch.accepts(path)) {
@@ -285,7 +286,7 @@ export class ConsumerArchiver {
   ): Promise<void> {
     const batch = state.batch;
     if (batch === undefined) return;
-    await this.#writeClosed(partition, state, commit, signal);
+    await this.#writeClosed(state, commit, signal);
     state.batch = undefined;
     const encoded = this.#options.writer.encode(this.#options.config.topic, partition, batch);
     encoded.catch(() => {}); // a rebalance may drop it unread
@@ -294,7 +295,6 @@ export class ConsumerArchiver {
 
   /** Writes the partition's closed batch, if any, then commits its offsets. */
   async #writeClosed(
-    partition: number,
     state: PartitionState,
     commit: (offset: string) => Promise<void>,
     signal?: AbortSignal,
@@ -352,7 +352,7 @@ export class ConsumerArchiver {
         await this.#addPending(partition, state, commit, signal);
         const reason = state.batch?.closeReason(this.#options.config.limits, Date.now());
         if (reason !== undefined) await this.#close(partition, state, reason, commit, signal);
-        await this.#writeClosed(partition, state, commit, signal);
+        await this.#writeClosed(state, commit, signal);
         this.#schedule(partition, state);
       });
     } catch (error) {
@@ -394,7 +394,7 @@ export class ConsumerArchiver {
         const signal = this.#flushAbort.signal;
         await this.#addPending(partition, state, commit, signal);
         await this.#close(partition, state, "shutdown", commit, signal);
-        await this.#writeClosed(partition, state, commit, signal);
+        await this.#writeClosed(state, commit, signal);
       }));
     }
     const results = await Promise.allSettled(work);

@@ -55,3 +55,11 @@ Deno.test("jsonlBytes() ends every line with a newline", () => {
   assert.equal(new TextDecoder().decode(jsonlBytes([line('{"a":1}'), line('{"b":2}')])), '{"a":1}\n{"b":2}\n');
   assert.equal(jsonlBytes([]).byteLength, 0);
 });
+
+Deno.test("jsonlBytes() copies lines that lie one after the other in one buffer in one piece, and others apart", () => {
+  const packed = new TextEncoder().encode('{"a":1}\n{"b":2}\n{"c":3}\n');
+  const plain = new TextEncoder().encode('{"d":4}{"e":5}');
+  const lines = [packed.subarray(0, 7), packed.subarray(8, 15), plain.subarray(0, 7), plain.subarray(7, 14)];
+  lines.push(packed.subarray(16, 23));
+  assert.equal(new TextDecoder().decode(jsonlBytes(lines)), '{"a":1}\n{"b":2}\n{"d":4}\n{"e":5}\n{"c":3}\n');
+});
