@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   }
   const maxPolls = values["max-polls"] === undefined ? undefined : Number(values["max-polls"]);
   if (maxPolls !== undefined && !(Number.isInteger(maxPolls) && maxPolls > 0)) {
-    throw new RangeError(`--max-polls="${values["max-polls"]}" is not a positive whole number; pass e.g. --max-polls 10`);
+    throw new RangeError(
+      `--max-polls="${values["max-polls"]}" is not a positive whole number; pass e.g. --max-polls 10`,
+    );
   }
 
   let config;

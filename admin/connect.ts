@@ -8,12 +8,14 @@
  *
  * @module
  */
-import { connectorStatus, type ConnectorDefinition, registerConnector } from "../lib/connect_client.ts";
+import { type ConnectorDefinition, connectorStatus, registerConnector } from "../lib/connect_client.ts";
 import { envOptional, envString } from "../lib/env.ts";
 import { runMain } from "../lib/run_main.ts";
 
 /** Reads simplelink.json and applies `MONGO_SINK_URI` when set. */
-export async function loadSinkDefinition(path = new URL("../simplelink.json", import.meta.url)): Promise<ConnectorDefinition> {
+export async function loadSinkDefinition(
+  path = new URL("../simplelink.json", import.meta.url),
+): Promise<ConnectorDefinition> {
   const definition = JSON.parse(await Deno.readTextFile(path)) as ConnectorDefinition;
   const uri = envOptional("MONGO_SINK_URI");
   return uri === undefined ? definition : { ...definition, config: { ...definition.config, "connection.uri": uri } };
@@ -30,7 +32,9 @@ async function main(): Promise<void> {
     const status = await connectorStatus(baseUrl, definition.name);
     console.log(`connector ${status.name}: ${status.connector.state} on ${status.connector.worker_id}`);
     for (const task of status.tasks) {
-      console.log(`  task ${task.id}: ${task.state}${task.trace ? `\n${task.trace.split("\n").slice(0, 5).join("\n")}` : ""}`);
+      console.log(
+        `  task ${task.id}: ${task.state}${task.trace ? `\n${task.trace.split("\n").slice(0, 5).join("\n")}` : ""}`,
+      );
     }
   } else {
     console.error("Usage: deno task connect register | status");

@@ -48,7 +48,9 @@ async function existing(client: KsqldbClient): Promise<{ sources: Set<string>; q
   const sources = new Set<string>();
   const queries = new Set<string>();
   for (const entity of entities) {
-    for (const s of [...(entity.streams as { name: string }[] ?? []), ...(entity.tables as { name: string }[] ?? [])]) sources.add(s.name);
+    for (const s of [...(entity.streams as { name: string }[] ?? []), ...(entity.tables as { name: string }[] ?? [])]) {
+      sources.add(s.name);
+    }
     for (const q of (entity.queries as { queryString: string }[] ?? [])) queries.add(q.queryString.trim());
   }
   return { sources, queries };
@@ -140,7 +142,10 @@ export async function applyKsql(
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { dir: { type: "string", default: "ksql" } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { dir: { type: "string", default: "ksql" } },
+  });
   const client = new KsqldbClient(ksqldbUrl());
   const files = positionals.length > 0 ? positionals : await ksqlFiles(values.dir);
   if (files.length === 0) throw new Error(`No .sql files in "${values.dir}"; add some or pass files as arguments`);
@@ -149,10 +154,18 @@ async function main(): Promise<void> {
     const results = await applyKsqlFiles(client, files, { log: (line) => console.log(line) });
     const ran = results.filter((r) => r.action === "ran").length;
     const kept = results.filter((r) => r.action === "exists").length;
-    console.log(`Applied ${files.length} files to ${client.url} in ${((performance.now() - started) / 1000).toFixed(1)}s: ${ran} statements run, ${kept} already in place`);
+    console.log(
+      `Applied ${files.length} files to ${client.url} in ${
+        ((performance.now() - started) / 1000).toFixed(1)
+      }s: ${ran} statements run, ${kept} already in place`,
+    );
   } catch (error) {
     if (error instanceof KsqldbError) {
-      console.error(`ksqlDB rejected ${error.statementText ? `"${error.statementText}"` : "a statement"} (error ${error.errorCode}): ${error.message}`);
+      console.error(
+        `ksqlDB rejected ${
+          error.statementText ? `"${error.statementText}"` : "a statement"
+        } (error ${error.errorCode}): ${error.message}`,
+      );
       Deno.exit(1);
     }
     throw error;

@@ -11,7 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type KsqlEntity, KsqldbClient, KsqldbError, ksqldbUrl } from "./ksql_client.ts";
+import { KsqldbClient, KsqldbError, ksqldbUrl, type KsqlEntity } from "./ksql_client.ts";
 import { runMain } from "../lib/run_main.ts";
 
 const encoder = new TextEncoder();
@@ -47,30 +47,60 @@ export function renderEntity(entity: KsqlEntity): string {
     case "tables": {
       const list = (entity[entity["@type"]] as Record<string, unknown>[]) ?? [];
       const title = entity["@type"] === "streams" ? "Stream Name" : "Table Name";
-      out.push(formatTable([title, "Kafka Topic", "Key Format", "Value Format", "Windowed"], list.map((s) => [s.name, s.topic, s.keyFormat, s.valueFormat, s.isWindowed])));
+      out.push(
+        formatTable(
+          [title, "Kafka Topic", "Key Format", "Value Format", "Windowed"],
+          list.map((s) => [s.name, s.topic, s.keyFormat, s.valueFormat, s.isWindowed]),
+        ),
+      );
       break;
     }
     case "kafka_topics": {
       const list = (entity.topics as { name: string; replicaInfo: number[] }[]) ?? [];
-      out.push(formatTable(["Kafka Topic", "Partitions", "Partition Replicas"], list.map((t) => [t.name, t.replicaInfo.length, t.replicaInfo.join(" ")])));
+      out.push(
+        formatTable(
+          ["Kafka Topic", "Partitions", "Partition Replicas"],
+          list.map((t) => [t.name, t.replicaInfo.length, t.replicaInfo.join(" ")]),
+        ),
+      );
       break;
     }
     case "queries": {
       const list = (entity.queries as Record<string, unknown>[]) ?? [];
-      out.push(formatTable(["Query ID", "Query Type", "Status", "Sink Name", "Sink Kafka Topic", "Query String"], list.map((q) => [
-        q.id,
-        q.queryType,
-        q.state,
-        (q.sinks as string[]).join(", "),
-        (q.sinkKafkaTopics as string[]).join(", "),
-        String(q.queryString).replace(/\s+/g, " ").slice(0, 80),
-      ])));
+      out.push(
+        formatTable(
+          ["Query ID", "Query Type", "Status", "Sink Name", "Sink Kafka Topic", "Query String"],
+          list.map((q) => [
+            q.id,
+            q.queryType,
+            q.state,
+            (q.sinks as string[]).join(", "),
+            (q.sinkKafkaTopics as string[]).join(", "),
+            String(q.queryString).replace(/\s+/g, " ").slice(0, 80),
+          ]),
+        ),
+      );
       break;
     }
     case "sourceDescription": {
-      const d = entity.sourceDescription as { name: string; type: string; topic: string; keyFormat: string; valueFormat: string; fields: { name: string; schema: { type: string }; type?: string }[]; statement: string };
-      out.push(`Name                 : ${d.name}\nType                 : ${d.type}\nKafka topic          : ${d.topic} (key format: ${d.keyFormat}, value format: ${d.valueFormat})`);
-      out.push(formatTable(["Field", "Type"], d.fields.map((f) => [f.name, `${renderSchema(f.schema)}${f.type === "KEY" ? " (key)" : ""}`])));
+      const d = entity.sourceDescription as {
+        name: string;
+        type: string;
+        topic: string;
+        keyFormat: string;
+        valueFormat: string;
+        fields: { name: string; schema: { type: string }; type?: string }[];
+        statement: string;
+      };
+      out.push(
+        `Name                 : ${d.name}\nType                 : ${d.type}\nKafka topic          : ${d.topic} (key format: ${d.keyFormat}, value format: ${d.valueFormat})`,
+      );
+      out.push(
+        formatTable(
+          ["Field", "Type"],
+          d.fields.map((f) => [f.name, `${renderSchema(f.schema)}${f.type === "KEY" ? " (key)" : ""}`]),
+        ),
+      );
       break;
     }
     case "properties": {
@@ -90,8 +120,16 @@ export function renderEntity(entity: KsqlEntity): string {
   return out.join("\n");
 }
 
-function renderSchema(schema: { type: string; fields?: { name: string; schema: { type: string } }[] | null; memberSchema?: { type: string } | null }): string {
-  if (schema.type === "STRUCT") return `STRUCT<${(schema.fields ?? []).map((f) => `${f.name} ${renderSchema(f.schema)}`).join(", ")}>`;
+function renderSchema(
+  schema: {
+    type: string;
+    fields?: { name: string; schema: { type: string } }[] | null;
+    memberSchema?: { type: string } | null;
+  },
+): string {
+  if (schema.type === "STRUCT") {
+    return `STRUCT<${(schema.fields ?? []).map((f) => `${f.name} ${renderSchema(f.schema)}`).join(", ")}>`;
+  }
   if (schema.type === "ARRAY") return `ARRAY<${renderSchema(schema.memberSchema!)}>`;
   if (schema.type === "MAP") return `MAP<STRING, ${renderSchema(schema.memberSchema!)}>`;
   return schema.type;
@@ -168,8 +206,10 @@ export class KsqlShell {
       return;
     }
     if (/^help$/i.test(bare)) {
-      write("Statements end with ';'. SELECT ... EMIT CHANGES streams rows until Ctrl-C or LIMIT.\n" +
-        "Shell commands: SET 'prop'='value'; UNSET 'prop'; history; exit\n");
+      write(
+        "Statements end with ';'. SELECT ... EMIT CHANGES streams rows until Ctrl-C or LIMIT.\n" +
+          "Shell commands: SET 'prop'='value'; UNSET 'prop'; history; exit\n",
+      );
       return;
     }
     this.#history.push(text);
@@ -240,13 +280,17 @@ async function main(): Promise<void> {
   const shell = new KsqlShell(client);
   const buffer = new StatementBuffer();
   if (values.execute !== undefined) {
-    for (const statement of buffer.push(values.execute.trim().endsWith(";") ? values.execute : `${values.execute};`)) await shell.run(statement);
+    for (const statement of buffer.push(values.execute.trim().endsWith(";") ? values.execute : `${values.execute};`)) {
+      await shell.run(statement);
+    }
     return;
   }
   const interactive = Deno.stdin.isTerminal();
   if (interactive) {
     const info = await client.info();
-    write(`ksqlDB ${info.version} at ${client.url} (service id ${info.ksqlServiceId})\nStatements end with ';'. Ctrl-C cancels a query, Ctrl-D or 'exit' quits, 'help' for more.\n\n`);
+    write(
+      `ksqlDB ${info.version} at ${client.url} (service id ${info.ksqlServiceId})\nStatements end with ';'. Ctrl-C cancels a query, Ctrl-D or 'exit' quits, 'help' for more.\n\n`,
+    );
   }
   const prompt = () => interactive && write(buffer.pending ? "    >> " : "ksql> ");
   Deno.addSignalListener("SIGINT", () => {

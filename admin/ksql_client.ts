@@ -15,7 +15,10 @@ export class KsqldbError extends Error {
   readonly statementText: string | undefined;
   /** Whether the same call may succeed later. */
   readonly retriable: boolean;
-  constructor(message: string, options: { errorCode: number; statementText?: string; retriable: boolean; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { errorCode: number; statementText?: string; retriable: boolean; cause?: unknown },
+  ) {
     super(message, { cause: options.cause });
     this.name = "KsqldbError";
     this.errorCode = options.errorCode;
@@ -25,7 +28,11 @@ export class KsqldbError extends Error {
 }
 
 /** A `/ksql` response entity. */
-export type KsqlEntity = Record<string, unknown> & { "@type": string; statementText?: string; warnings?: { message: string }[] };
+export type KsqlEntity = Record<string, unknown> & {
+  "@type": string;
+  statementText?: string;
+  warnings?: { message: string }[];
+};
 
 /** The header of a push or pull query. */
 export interface QueryHeader {
@@ -77,7 +84,11 @@ export class KsqldbClient {
         signal: signal ?? AbortSignal.timeout(180_000),
       });
     } catch (cause) {
-      throw new KsqldbError(`ksqlDB at ${this.#baseUrl} did not answer POST ${path}; is it running ("task status")?`, { errorCode: 0, retriable: true, cause });
+      throw new KsqldbError(`ksqlDB at ${this.#baseUrl} did not answer POST ${path}; is it running ("task status")?`, {
+        errorCode: 0,
+        retriable: true,
+        cause,
+      });
     }
   }
 
@@ -103,10 +114,16 @@ export class KsqldbClient {
     try {
       response = await fetch(`${this.#baseUrl}/info`, { signal: AbortSignal.timeout(5000) });
     } catch (cause) {
-      throw new KsqldbError(`ksqlDB at ${this.#baseUrl} did not answer GET /info; is it running?`, { errorCode: 0, retriable: true, cause });
+      throw new KsqldbError(`ksqlDB at ${this.#baseUrl} did not answer GET /info; is it running?`, {
+        errorCode: 0,
+        retriable: true,
+        cause,
+      });
     }
     if (!response.ok) await KsqldbClient.#fail(response, "GET /info");
-    return ((await response.json()) as { KsqlServerInfo: { version: string; kafkaClusterId: string; ksqlServiceId: string } }).KsqlServerInfo;
+    return ((await response.json()) as {
+      KsqlServerInfo: { version: string; kafkaClusterId: string; ksqlServiceId: string };
+    }).KsqlServerInfo;
   }
 
   /**
@@ -131,7 +148,9 @@ export class KsqldbClient {
     if (!response.ok || response.body === null) await KsqldbClient.#fail(response, "POST /query-stream");
     const lines = readLines(response.body!, signal);
     const first = await lines.next();
-    if (first.done) throw new KsqldbError("ksqlDB ended the query before its header", { errorCode: 0, retriable: true });
+    if (first.done) {
+      throw new KsqldbError("ksqlDB ended the query before its header", { errorCode: 0, retriable: true });
+    }
     const header = JSON.parse(first.value) as QueryHeader & { "@type"?: string; message?: string; error_code?: number };
     if (header["@type"] !== undefined && header.message !== undefined) {
       throw new KsqldbError(header.message, { errorCode: header.error_code ?? 0, retriable: false });
@@ -149,4 +168,3 @@ export class KsqldbClient {
     return { header, rows: rows() };
   }
 }
-

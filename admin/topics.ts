@@ -39,7 +39,9 @@ export async function listTopics(admin: Admin): Promise<TopicSummary[]> {
 }
 
 function usage(): never {
-  console.error("Usage: deno task topics list | create <name> [--partitions N] [--replication N] | describe <name> | ensure");
+  console.error(
+    "Usage: deno task topics list | create <name> [--partitions N] [--replication N] | describe <name> | ensure",
+  );
   Deno.exit(2);
 }
 
@@ -66,19 +68,24 @@ async function main(): Promise<void> {
       const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
       const offsets = await admin.fetchTopicOffsets(name);
       const configs = await admin.describeConfigs({ resources: [{ type: 2, name }], includeSynonyms: false });
-      console.log(JSON.stringify({
-        topic: name,
-        partitions: topics[0]?.partitions.map((p) => ({
-          partition: p.partitionId,
-          leader: p.leader,
-          replicas: p.replicas,
-          low: offsets.find((o) => o.partition === p.partitionId)?.low,
-          high: offsets.find((o) => o.partition === p.partitionId)?.high,
-        })),
-        config: Object.fromEntries(
-          configs.resources[0]?.configEntries.filter((e) => !e.isDefault).map((e) => [e.configName, e.configValue]) ?? [],
-        ),
-      }, null, 2));
+      console.log(JSON.stringify(
+        {
+          topic: name,
+          partitions: topics[0]?.partitions.map((p) => ({
+            partition: p.partitionId,
+            leader: p.leader,
+            replicas: p.replicas,
+            low: offsets.find((o) => o.partition === p.partitionId)?.low,
+            high: offsets.find((o) => o.partition === p.partitionId)?.high,
+          })),
+          config: Object.fromEntries(
+            configs.resources[0]?.configEntries.filter((e) => !e.isDefault).map((e) => [e.configName, e.configValue]) ??
+              [],
+          ),
+        },
+        null,
+        2,
+      ));
     } else if (command === "ensure") {
       const partitions = envInt("KAFKA_TOPIC_PARTITIONS", 3, { min: 1 });
       for (const topic of [envString("KAFKA_TOPIC", "api-data"), envString("KAFKA_DLQ_TOPIC", "api-data-dlq")]) {

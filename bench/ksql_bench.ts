@@ -21,7 +21,15 @@ import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import { KsqldbClient, ksqldbUrl } from "../admin/ksql_client.ts";
 import { applyKsql, ksqlFiles } from "../admin/ksql_apply.ts";
 
-const OBJECTS = ["stock_data", "quotes_flat", "quotes", "high_price_stocks", "avg_price_per_ticker", "ohlc_1m", "price_alerts"];
+const OBJECTS = [
+  "stock_data",
+  "quotes_flat",
+  "quotes",
+  "high_price_stocks",
+  "avg_price_per_ticker",
+  "ohlc_1m",
+  "price_alerts",
+];
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -39,7 +47,11 @@ async function engineRss(): Promise<string> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rate: { type: "string", default: "100" }, seconds: { type: "string", default: "20" }, records: { type: "string", default: "200000" } },
+    options: {
+      rate: { type: "string", default: "100" },
+      seconds: { type: "string", default: "20" },
+      records: { type: "string", default: "200000" },
+    },
   });
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
@@ -57,7 +69,10 @@ async function main(): Promise<void> {
   const created: string[] = [];
   console.log(`Flink engine before: ${await engineRss()}`);
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }, { topic: backlog, numPartitions: 3 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 3 }, { topic: backlog, numPartitions: 3 }],
+      waitForLeaders: true,
+    });
 
     // 1. apply ksql/
     const scripts = [];
@@ -69,11 +84,17 @@ async function main(): Promise<void> {
     let started = performance.now();
     await applyKsql(client, scripts);
     created.push(...names);
-    console.log(`apply ksql/ (${scripts.length} files, 6 persistent queries): ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    console.log(
+      `apply ksql/ (${scripts.length} files, 6 persistent queries): ${
+        ((performance.now() - started) / 1000).toFixed(2)
+      } s`,
+    );
 
     // 2. push query latency at `rate` quotes/s
     const stream = `LAT_${id}`;
-    await client.ksql(`CREATE STREAM ${stream} (ticker STRING, price DOUBLE, sent BIGINT) WITH (KAFKA_TOPIC='${topic}-lat', VALUE_FORMAT='JSON', PARTITIONS=3);`);
+    await client.ksql(
+      `CREATE STREAM ${stream} (ticker STRING, price DOUBLE, sent BIGINT) WITH (KAFKA_TOPIC='${topic}-lat', VALUE_FORMAT='JSON', PARTITIONS=3);`,
+    );
     created.push(stream);
     const controller = new AbortController();
     const query = await client.query(`SELECT sent FROM ${stream} EMIT CHANGES;`, {}, controller.signal);
@@ -88,14 +109,21 @@ async function main(): Promise<void> {
       const due = t0 + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      await producer.send({ topic: `${topic}-lat`, messages: [{ value: JSON.stringify({ ticker: "AAPL", price: 190 + (i % 10), sent: Date.now() }) }] });
+      await producer.send({
+        topic: `${topic}-lat`,
+        messages: [{ value: JSON.stringify({ ticker: "AAPL", price: 190 + (i % 10), sent: Date.now() }) }],
+      });
     }
     const deadline = Date.now() + 15_000;
     while (latencies.length < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     controller.abort();
     await Promise.race([reading, new Promise((resolve) => setTimeout(resolve, 2000))]);
     const sorted = [...latencies].sort((a, b) => a - b);
-    console.log(`push query latency at ${rate} quotes/s (${latencies.length}/${total} rows): p50 ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted.at(-1)} ms`);
+    console.log(
+      `push query latency at ${rate} quotes/s (${latencies.length}/${total} rows): p50 ${
+        percentile(sorted, 50)
+      } ms, p99 ${percentile(sorted, 99)} ms, max ${sorted.at(-1)} ms`,
+    );
 
     // 3. CSAS throughput over a backlog
     const batch = 5000;
@@ -107,10 +135,15 @@ async function main(): Promise<void> {
     }
     const src = `BACKLOG_${id}`;
     const sink = `BACKLOG_OUT_${id}`;
-    await client.ksql(`CREATE STREAM ${src} (ticker STRING, price DOUBLE, sent BIGINT) WITH (KAFKA_TOPIC='${backlog}', VALUE_FORMAT='JSON');`);
+    await client.ksql(
+      `CREATE STREAM ${src} (ticker STRING, price DOUBLE, sent BIGINT) WITH (KAFKA_TOPIC='${backlog}', VALUE_FORMAT='JSON');`,
+    );
     created.push(src);
     started = performance.now();
-    await client.ksql(`CREATE STREAM ${sink} AS SELECT ticker, price * 2 AS double_price FROM ${src} WHERE price >= 0 EMIT CHANGES;`, { "auto.offset.reset": "earliest" });
+    await client.ksql(
+      `CREATE STREAM ${sink} AS SELECT ticker, price * 2 AS double_price FROM ${src} WHERE price >= 0 EMIT CHANGES;`,
+      { "auto.offset.reset": "earliest" },
+    );
     created.push(sink);
     let out = 0;
     while (out < records) {
@@ -119,7 +152,11 @@ async function main(): Promise<void> {
       out = offsets.reduce((sum, p) => sum + Number(p.high), 0);
     }
     const elapsed = (performance.now() - started) / 1000;
-    console.log(`persistent CSAS over a ${records}-record backlog: ${elapsed.toFixed(1)} s from CREATE to the last record, ${(records / elapsed).toFixed(0)} records/s (includes job start)`);
+    console.log(
+      `persistent CSAS over a ${records}-record backlog: ${elapsed.toFixed(1)} s from CREATE to the last record, ${
+        (records / elapsed).toFixed(0)
+      } records/s (includes job start)`,
+    );
     console.log(`Flink engine after: ${await engineRss()}`);
   } finally {
     const [queries] = await client.ksql("SHOW QUERIES;");
@@ -128,7 +165,9 @@ async function main(): Promise<void> {
     }
     for (const name of [...created].reverse()) {
       const type = name.startsWith("AVG_PRICE") || name.startsWith("OHLC") ? "TABLE" : "STREAM";
-      await client.ksql(`DROP ${type} IF EXISTS ${name} DELETE TOPIC;`).catch((e) => console.error(`cleanup ${name}: ${e.message}`));
+      await client.ksql(`DROP ${type} IF EXISTS ${name} DELETE TOPIC;`).catch((e) =>
+        console.error(`cleanup ${name}: ${e.message}`)
+      );
     }
     const left = (await admin.listTopics()).filter((t) => t.includes(id));
     if (left.length > 0) await admin.deleteTopics({ topics: left });

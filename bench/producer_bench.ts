@@ -72,7 +72,14 @@ function config(topic: string, file: string, batchSize: number): ProducerConfig 
     skipUnchanged: false,
     batchSize,
     publishTimeoutMs: 120_000,
-    stockdata: { token: undefined, baseUrl: "http://127.0.0.1:1", symbolsPerRequest: 3, dailyBudget: 100, timeoutMs: 1000, maxRetries: 0 },
+    stockdata: {
+      token: undefined,
+      baseUrl: "http://127.0.0.1:1",
+      symbolsPerRequest: 3,
+      dailyBudget: 100,
+      timeoutMs: 1000,
+      maxRetries: 0,
+    },
     replay: { file, pace: "fast" },
     simulated: { seed: 1, alwaysOpen: true },
     kafka: kafkaSettings("tickpipe-bench"),
@@ -83,7 +90,13 @@ function config(topic: string, file: string, batchSize: number): ProducerConfig 
 async function benchReplay(topic: string, file: string, avg: number, batchSize: number): Promise<Figures> {
   const s = await runProducer(config(topic, file, batchSize), { logger: quiet });
   const seconds = s.elapsedMs / 1000;
-  return { name: `tickpipe replay (batch ${batchSize})`, records: s.published, seconds, msgPerSec: s.published / seconds, mbPerSec: s.published * avg / seconds / 1e6 };
+  return {
+    name: `tickpipe replay (batch ${batchSize})`,
+    records: s.published,
+    seconds,
+    msgPerSec: s.published / seconds,
+    mbPerSec: s.published * avg / seconds / 1e6,
+  };
 }
 
 /** kafkajs alone: pre-built messages through the same idempotent publisher. */
@@ -115,11 +128,23 @@ async function benchPublisher(topic: string, records: number, avg: number, batch
   await publisher.flush();
   const seconds = (performance.now() - started) / 1000;
   await producer.disconnect();
-  return { name: `kafkajs publisher only (batch ${batchSize})`, records: acked, seconds, msgPerSec: acked / seconds, mbPerSec: acked * avg / seconds / 1e6 };
+  return {
+    name: `kafkajs publisher only (batch ${batchSize})`,
+    records: acked,
+    seconds,
+    msgPerSec: acked / seconds,
+    mbPerSec: acked * avg / seconds / 1e6,
+  };
 }
 
 /** Kafka's ProducerPerformance from the broker's jars, idempotent, acks=all. */
-async function benchJava(topic: string, records: number, size: number, jars: string, brokers: string): Promise<Figures> {
+async function benchJava(
+  topic: string,
+  records: number,
+  size: number,
+  jars: string,
+  brokers: string,
+): Promise<Figures> {
   const kafka = kafkaClient(kafkaSettings("tickpipe-bench"));
   const admin = kafka.admin();
   await admin.connect();
@@ -147,12 +172,22 @@ async function benchJava(topic: string, records: number, size: number, jars: str
     stderr: "piped",
   }).output();
   const out = new TextDecoder().decode(stdout);
-  const last = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(out.trim().split("\n").pop() ?? "");
-  if (!success || last === null) throw new Error(`ProducerPerformance failed:\n${out}\n${new TextDecoder().decode(stderr)}`);
+  const last = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(
+    out.trim().split("\n").pop() ?? "",
+  );
+  if (!success || last === null) {
+    throw new Error(`ProducerPerformance failed:\n${out}\n${new TextDecoder().decode(stderr)}`);
+  }
   const sent = Number(last[1]);
   const msgPerSec = Number(last[2]);
   // ProducerPerformance's MB is 1024², ours 10⁶: report in 10⁶ bytes.
-  return { name: "Kafka ProducerPerformance (Java)", records: sent, seconds: sent / msgPerSec, msgPerSec, mbPerSec: msgPerSec * size / 1e6 };
+  return {
+    name: "Kafka ProducerPerformance (Java)",
+    records: sent,
+    seconds: sent / msgPerSec,
+    msgPerSec,
+    mbPerSec: msgPerSec * size / 1e6,
+  };
 }
 
 async function deleteTopics(topics: string[]): Promise<void> {
@@ -197,7 +232,11 @@ async function main(): Promise<void> {
     console.log("\n| producer | records | seconds | msg/s | MB/s | × Java |\n|---|---:|---:|---:|---:|---:|");
     for (const r of results) {
       const ratio = java === undefined ? "" : (r.msgPerSec / java.msgPerSec).toFixed(2);
-      console.log(`| ${r.name} | ${r.records} | ${r.seconds.toFixed(1)} | ${r.msgPerSec.toFixed(0)} | ${r.mbPerSec.toFixed(1)} | ${ratio} |`);
+      console.log(
+        `| ${r.name} | ${r.records} | ${r.seconds.toFixed(1)} | ${r.msgPerSec.toFixed(0)} | ${
+          r.mbPerSec.toFixed(1)
+        } | ${ratio} |`,
+      );
     }
   } finally {
     await deleteTopics([...topics]);

@@ -39,10 +39,13 @@ async function call(baseUrl: string, method: string, path: string, body?: unknow
       signal: AbortSignal.timeout(30_000),
     });
   } catch (cause) {
-    throw new ConnectError(`Kafka Connect at ${baseUrl} did not answer ${method} ${path}; is it running ("task status")?`, {
-      retriable: true,
-      cause,
-    });
+    throw new ConnectError(
+      `Kafka Connect at ${baseUrl} did not answer ${method} ${path}; is it running ("task status")?`,
+      {
+        retriable: true,
+        cause,
+      },
+    );
   }
   const text = await response.text();
   if (!response.ok) {

@@ -19,7 +19,9 @@ export const CachedDefaultPartitioner: ICustomPartitioner = () => {
   const known = new Map<string, number>();
   return (args) => {
     const { topic, partitionMetadata, message } = args;
-    if (typeof message.key !== "string" || (message.partition !== undefined && message.partition !== null)) return partitioner(args);
+    if (typeof message.key !== "string" || (message.partition !== undefined && message.partition !== null)) {
+      return partitioner(args);
+    }
     const id = `${topic}\0${partitionMetadata.length}\0${message.key}`;
     let partition = known.get(id);
     if (partition === undefined) {

@@ -83,7 +83,9 @@ export class QuotePublisher {
   publish(message: Message): void {
     const bytes = sizeOf(message.key) + sizeOf(message.value);
     if (bytes > this.#maxBatchBytes) {
-      const error = new PublishError(`A message of ${bytes} bytes exceeds the ${this.#maxBatchBytes}-byte batch limit; it was not published`);
+      const error = new PublishError(
+        `A message of ${bytes} bytes exceeds the ${this.#maxBatchBytes}-byte batch limit; it was not published`,
+      );
       this.#onSettled?.([message], error);
       return;
     }

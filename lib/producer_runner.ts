@@ -84,13 +84,19 @@ export function createQuoteSource(config: ProducerConfig, options: { maxPolls?: 
     case "replay":
       return {
         name: "replay",
-        eventArrays: (signal) => replayEventArrays(config.replay.file, { pace: config.replay.pace, intervalMs: config.pollIntervalMs }, signal),
+        eventArrays: (signal) =>
+          replayEventArrays(
+            config.replay.file,
+            { pace: config.replay.pace, intervalMs: config.pollIntervalMs },
+            signal,
+          ),
       };
     case "simulated": {
       const market = new SimulatedMarket(config.simulated);
       return producerSource({
         name: "simulated",
-        events: (signal) => pollQuotes((symbols) => Promise.resolve(market.quotes(symbols, new Date())), pollOptions, signal),
+        events: (signal) =>
+          pollQuotes((symbols) => Promise.resolve(market.quotes(symbols, new Date())), pollOptions, signal),
       });
     }
     case "stockdata": {
@@ -115,7 +121,9 @@ function describeSource(config: ProducerConfig): string {
         config.simulated.alwaysOpen ? ", always open" : ", New York hours"
       }): ${config.symbols.join(",")} ${every}`;
     case "stockdata":
-      return `${config.stockdata.baseUrl}/v1/data/quote?api_token=***: ${config.symbols.join(",")} in requests of ${config.stockdata.symbolsPerRequest} ${every}`;
+      return `${config.stockdata.baseUrl}/v1/data/quote?api_token=***: ${
+        config.symbols.join(",")
+      } in requests of ${config.stockdata.symbolsPerRequest} ${every}`;
   }
 }
 
@@ -176,7 +184,9 @@ export async function runProducer(config: ProducerConfig, options: RunProducerOp
   try {
     const options = { partitions: config.partitions, replication: config.replicationFactor };
     if (await ensureTopic(admin, config.topic, options)) {
-      log.info(`Created topic "${config.topic}" (${config.partitions} partitions, replication ${config.replicationFactor})`);
+      log.info(
+        `Created topic "${config.topic}" (${config.partitions} partitions, replication ${config.replicationFactor})`,
+      );
     }
   } finally {
     await admin.disconnect();
@@ -199,7 +209,11 @@ export async function runProducer(config: ProducerConfig, options: RunProducerOp
     batchSize: config.batchSize,
     publishTimeoutMs: config.publishTimeoutMs,
     onRetry: (error, attempt, delayMs) =>
-      log.warn(`Kafka did not accept a batch (${errorText(error)}); resending it unchanged in ${delayMs} ms (attempt ${attempt + 1})`),
+      log.warn(
+        `Kafka did not accept a batch (${errorText(error)}); resending it unchanged in ${delayMs} ms (attempt ${
+          attempt + 1
+        })`,
+      ),
     onSettled: (messages, error) => {
       if (error !== undefined) {
         summary.lost += messages.length;
@@ -235,7 +249,9 @@ export async function runProducer(config: ProducerConfig, options: RunProducerOp
             if (text.length > MAX_VALUE_CHARS) {
               summary.rejected++;
               poll.rejected++;
-              log.warn(`Rejected response for ${event.key}, not published: ${text.length} characters is over the ${MAX_VALUE_CHARS} limit`);
+              log.warn(
+                `Rejected response for ${event.key}, not published: ${text.length} characters is over the ${MAX_VALUE_CHARS} limit`,
+              );
               break;
             }
             options.onAccept?.(event.key, text);
@@ -262,7 +278,9 @@ export async function runProducer(config: ProducerConfig, options: RunProducerOp
             summary.polls++;
             const next = event.nextPollAt === undefined ? "" : `; next poll ${event.nextPollAt.toISOString()}`;
             log.info(
-              `[${source.name}] ${event.symbols} symbols in ${event.requests} ${event.requests === 1 ? "response" : "responses"}: published ${poll.published}, skipped ${poll.skipped} unchanged, rejected ${poll.rejected}, failed ${poll.failed}${next}`,
+              `[${source.name}] ${event.symbols} symbols in ${event.requests} ${
+                event.requests === 1 ? "response" : "responses"
+              }: published ${poll.published}, skipped ${poll.skipped} unchanged, rejected ${poll.rejected}, failed ${poll.failed}${next}`,
             );
             poll = { published: 0, skipped: 0, rejected: 0, failed: 0 };
             break;
@@ -274,7 +292,9 @@ export async function runProducer(config: ProducerConfig, options: RunProducerOp
     const flushed = await within(publisher.flush(), config.publishTimeoutMs);
     if (!flushed) {
       summary.lost += publisher.buffered;
-      fatal ??= new Error(`Kafka did not acknowledge ${publisher.buffered} messages within ${config.publishTimeoutMs} ms of stopping; check that Kafka is up at KAFKA_BOOTSTRAP`);
+      fatal ??= new Error(
+        `Kafka did not acknowledge ${publisher.buffered} messages within ${config.publishTimeoutMs} ms of stopping; check that Kafka is up at KAFKA_BOOTSTRAP`,
+      );
     }
     await within(producer.disconnect(), 10_000);
     summary.elapsedMs = Date.now() - started;
@@ -286,7 +306,9 @@ export async function runProducer(config: ProducerConfig, options: RunProducerOp
   log.info(
     `Summary: published ${summary.published} (${(summary.bytes / 1e6).toFixed(2)} MB, ${
       (summary.published / Math.max(seconds, 0.001)).toFixed(0)
-    } msg/s), skipped ${summary.skipped} unchanged, rejected ${summary.rejected}, failed ${summary.failed}, retries ${summary.retries}, lost ${summary.lost}, in ${seconds.toFixed(1)}s`,
+    } msg/s), skipped ${summary.skipped} unchanged, rejected ${summary.rejected}, failed ${summary.failed}, retries ${summary.retries}, lost ${summary.lost}, in ${
+      seconds.toFixed(1)
+    }s`,
   );
   return summary;
 }

@@ -38,5 +38,9 @@ export function budgetWarning(plan: PollPlan, now: Date): string | undefined {
   if (needed <= plan.dailyBudget) return undefined;
   const lastPoll = Math.floor(plan.dailyBudget / perPoll);
   const exhaustedAt = new Date(now.getTime() + lastPoll * plan.intervalMs).toISOString().slice(11, 16);
-  return `Polling ${plan.symbols} symbols (${perPoll} ${perPoll === 1 ? "request" : "requests"} per poll) every ${plan.intervalMs / 1000}s needs ${needed} requests before UTC midnight but STOCKDATA_DAILY_BUDGET is ${plan.dailyBudget}; the budget runs out about ${exhaustedAt} UTC and requests then fail with 402 until it resets; set PRODUCER_POLL_INTERVAL_MS to at least ${minimumIntervalMs(plan)} to last the day`;
+  return `Polling ${plan.symbols} symbols (${perPoll} ${perPoll === 1 ? "request" : "requests"} per poll) every ${
+    plan.intervalMs / 1000
+  }s needs ${needed} requests before UTC midnight but STOCKDATA_DAILY_BUDGET is ${plan.dailyBudget}; the budget runs out about ${exhaustedAt} UTC and requests then fail with 402 until it resets; set PRODUCER_POLL_INTERVAL_MS to at least ${
+    minimumIntervalMs(plan)
+  } to last the day`;
 }

@@ -190,7 +190,11 @@ export class QuoteClient {
       const wait = retryAfterMs(headers, "server_error", now);
       return this.#throw("server_error", `${where} answered ${detail}`, status, true, wait);
     }
-    const hint = status === 401 ? "; check STOCKDATA_API_TOKEN" : status === 403 ? "; your plan may not allow this" : "";
+    const hint = status === 401
+      ? "; check STOCKDATA_API_TOKEN"
+      : status === 403
+      ? "; your plan may not allow this"
+      : "";
     return this.#throw("http_error", `${where} answered ${detail}${hint}`, status, false, undefined);
   }
 

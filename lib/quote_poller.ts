@@ -101,7 +101,12 @@ export async function* pollQuotes(
     const last = poll >= maxPolls;
     const elapsed = now() - start;
     const nextAt = last ? undefined : start + (Math.floor(elapsed / intervalMs) + 1) * intervalMs;
-    yield { kind: "poll", symbols, requests: groups.length, nextPollAt: nextAt === undefined ? undefined : new Date(nextAt) };
+    yield {
+      kind: "poll",
+      symbols,
+      requests: groups.length,
+      nextPollAt: nextAt === undefined ? undefined : new Date(nextAt),
+    };
     if (nextAt !== undefined) await sleep(nextAt - now(), signal);
   }
 }

@@ -77,7 +77,11 @@ function parseLine(text: string, path: string, lineNo: number): ParsedLine {
  *
  * @throws {Deno.errors.NotFound} When the file does not exist.
  */
-export async function* replayEventArrays(path: string, options: ReplayOptions, signal: AbortSignal): AsyncGenerator<ReplayEvent[]> {
+export async function* replayEventArrays(
+  path: string,
+  options: ReplayOptions,
+  signal: AbortSignal,
+): AsyncGenerator<ReplayEvent[]> {
   const { pace = "recorded", intervalMs = 1000, maxGapMs = 60_000, progressEvery = 100_000 } = options;
   let lineNo = 0;
   let previous: number | undefined;
@@ -106,7 +110,9 @@ export async function* replayEventArrays(path: string, options: ReplayOptions, s
       if (pace === "recorded") {
         const recorded = Date.parse(String(parsed.value.timestamp_utc));
         if (started) {
-          const wait = !Number.isNaN(recorded) && previous !== undefined ? Math.min(Math.max(recorded - previous, 0), maxGapMs) : intervalMs;
+          const wait = !Number.isNaN(recorded) && previous !== undefined
+            ? Math.min(Math.max(recorded - previous, 0), maxGapMs)
+            : intervalMs;
           if (out.length > 0) yield out;
           out = [];
           await sleep(wait, signal);

@@ -15,7 +15,9 @@ const TEMPLATES = ["server.properties", "connect-distributed.properties"];
  * .data/conf with `@DATA@` and `@JARS@` filled in.
  */
 export async function prepareState(): Promise<void> {
-  for (const dir of [CONF_DIR, join(DATA, "ferretdb"), join(DATA, "s3"), join(DATA, "flink/tmp"), join(DATA, "ksqldb")]) await Deno.mkdir(dir, { recursive: true });
+  for (
+    const dir of [CONF_DIR, join(DATA, "ferretdb"), join(DATA, "s3"), join(DATA, "flink/tmp"), join(DATA, "ksqldb")]
+  ) await Deno.mkdir(dir, { recursive: true });
   for (const name of TEMPLATES) {
     const template = await Deno.readTextFile(join(ROOT, "stack/kafka", name));
     const text = template.replaceAll("@DATA@", DATA).replaceAll("@JARS@", join(TOOLS, "jars"));

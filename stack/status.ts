@@ -22,13 +22,18 @@ async function countMessages(topics: [string, ...string[]]): Promise<string[]> {
   await admin.connect();
   try {
     const existing = await admin.listTopics();
-    const counts = await Promise.all(topics.map(async (topic) =>
-      existing.includes(topic) ? `${await topicMessageCount(admin, topic)} messages in ${topic}` : `no topic ${topic}`
-    ));
+    const counts = await Promise.all(
+      topics.map(async (topic) =>
+        existing.includes(topic) ? `${await topicMessageCount(admin, topic)} messages in ${topic}` : `no topic ${topic}`
+      ),
+    );
     const groupId = envString("CONSUMER_GROUP", "tickpipe-archiver");
     const lags = existing.includes(topics[0]) ? await consumerLag(admin, { groupId, topic: topics[0] }) : [];
     const lag = lags.reduce((sum, l) => sum + l.lag, 0n);
-    return [counts.join(", "), `consumer group ${groupId}: lag ${lag} (${lags.map((l) => `p${l.partition}=${l.lag}`).join(" ")})`];
+    return [
+      counts.join(", "),
+      `consumer group ${groupId}: lag ${lag} (${lags.map((l) => `p${l.partition}=${l.lag}`).join(" ")})`,
+    ];
   } finally {
     await admin.disconnect();
   }

@@ -21,7 +21,14 @@ import { runMain } from "../lib/run_main.ts";
 /** Secrets the stack refuses to start without (stack/bootstrap.sh writes them to .env). */
 const REQUIRED_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ME_CONFIG_BASICAUTH_PASSWORD"];
 
-const REQUIRED_TOOLS = ["bin/ferretdb", "bin/versitygw", "venv/bin/supervisord", "jars/kafka", "jars/flink", "npm/node_modules/mongo-express"];
+const REQUIRED_TOOLS = [
+  "bin/ferretdb",
+  "bin/versitygw",
+  "venv/bin/supervisord",
+  "jars/kafka",
+  "jars/flink",
+  "npm/node_modules/mongo-express",
+];
 
 async function missingTools(): Promise<string[]> {
   const missing: string[] = [];

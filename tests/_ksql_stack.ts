@@ -60,7 +60,10 @@ export function envelope(quotes: readonly TestQuote[]): Record<string, unknown> 
 
 /** Creates `topic` with `partitions`. */
 export async function createTopic(admin: Admin, topic: string, partitions = 3): Promise<void> {
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
 }
 
 /** Produces each value as JSON to `topic`. */
@@ -81,8 +84,18 @@ export async function topicCount(admin: Admin, topic: string): Promise<number> {
 }
 
 /** Waits until `topic` holds at least `count` messages, then reads them all (key and JSON value). */
-export async function readTopic(kafka: Kafka, admin: Admin, topic: string, count: number, timeoutMs = 90_000): Promise<{ key: string | null; value: unknown }[]> {
-  await eventually(`${count} messages in ${topic}`, timeoutMs, async () => (await topicCount(admin, topic)) >= count || undefined);
+export async function readTopic(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  count: number,
+  timeoutMs = 90_000,
+): Promise<{ key: string | null; value: unknown }[]> {
+  await eventually(
+    `${count} messages in ${topic}`,
+    timeoutMs,
+    async () => (await topicCount(admin, topic)) >= count || undefined,
+  );
   const total = await topicCount(admin, topic);
   return (await peek(kafka, topic, total)).map((m) => ({ key: m.key, value: m.value }));
 }
@@ -106,7 +119,9 @@ export async function takeRows(rows: AsyncIterable<unknown[]>, n: number, timeou
   while (out.length < n) {
     const left = deadline - Date.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), Math.max(left, 0)));
+    const timeout = new Promise<"timeout">((resolve) =>
+      timer = setTimeout(() => resolve("timeout"), Math.max(left, 0))
+    );
     const next = await Promise.race([iterator.next(), timeout]);
     clearTimeout(timer);
     if (next === "timeout") throw new Error(`Timed out after ${timeoutMs} ms with ${out.length} of ${n} rows`);
@@ -125,12 +140,19 @@ export async function cleanup(admin: Admin, names: readonly string[], topics: re
   const entities = await ksqldb.ksql("SHOW STREAMS; SHOW TABLES;");
   const existing = new Map<string, string>();
   for (const e of entities) {
-    for (const s of [...((e.streams as { name: string; type: string }[]) ?? []), ...((e.tables as { name: string; type: string }[]) ?? [])]) existing.set(s.name, s.type);
+    for (
+      const s of [
+        ...((e.streams as { name: string; type: string }[]) ?? []),
+        ...((e.tables as { name: string; type: string }[]) ?? []),
+      ]
+    ) existing.set(s.name, s.type);
   }
   // derived first: they read from the others
   for (const name of [...names].reverse()) {
     const type = existing.get(name);
-    if (type) await ksqldb.ksql(`DROP ${type} ${name} DELETE TOPIC;`).catch((e) => console.error(`cleanup: ${e.message}`));
+    if (type) {
+      await ksqldb.ksql(`DROP ${type} ${name} DELETE TOPIC;`).catch((e) => console.error(`cleanup: ${e.message}`));
+    }
   }
   const left = (await admin.listTopics()).filter((t) => topics.includes(t));
   if (left.length > 0) await admin.deleteTopics({ topics: left }).catch(() => {});

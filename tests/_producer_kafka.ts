@@ -18,7 +18,9 @@ export async function waitForKafka(): Promise<void> {
       conn.close();
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error("Kafka is not up on 127.0.0.1:29092 after 60 minutes; start the stack", { cause: error });
+      if (Date.now() > deadline) {
+        throw new Error("Kafka is not up on 127.0.0.1:29092 after 60 minutes; start the stack", { cause: error });
+      }
       console.error("Waiting for Kafka on 127.0.0.1:29092 (checking every 30 s)");
       await new Promise((r) => setTimeout(r, 30_000));
     }
@@ -112,7 +114,10 @@ export async function readTopic(topic: string): Promise<ReadMessage[]> {
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    const timer = setTimeout(() => reject(new Error(`Read ${messages.length} of ${expected} messages from "${topic}" in 60 s`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`Read ${messages.length} of ${expected} messages from "${topic}" in 60 s`)),
+      60_000,
+    );
     await consumer.run({
       eachMessage: ({ partition, message }) => {
         messages.push({

@@ -22,7 +22,11 @@ export interface FakeApi {
 
 /** Replies `200 {meta, data}` with these quotes. */
 export function okReply(data: unknown[], headers: Record<string, string> = {}): FakeReply {
-  return { status: 200, body: JSON.stringify({ meta: { requested: data.length, returned: data.length }, data }), headers };
+  return {
+    status: 200,
+    body: JSON.stringify({ meta: { requested: data.length, returned: data.length }, data }),
+    headers,
+  };
 }
 
 /** Replies with a StockData.org error body. */

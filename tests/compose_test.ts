@@ -31,7 +31,17 @@ function hostPorts(service: ComposeService | undefined): number[] {
 Deno.test("compose.yaml runs every service of the seed, with pinned images", () => {
   const names = Object.keys(compose.services);
   for (
-    const name of ["kafka", "connect", "mongo", "mongo-express", "ksqldb-server", "ksqldb-cli", "s3", "producer", "consumer"]
+    const name of [
+      "kafka",
+      "connect",
+      "mongo",
+      "mongo-express",
+      "ksqldb-server",
+      "ksqldb-cli",
+      "s3",
+      "producer",
+      "consumer",
+    ]
   ) {
     assert.ok(names.includes(name), `compose.yaml lacks service "${name}"`);
   }
@@ -74,7 +84,9 @@ Deno.test("simplelink.json sinks api-data into mydb.api with a dead-letter topic
   assert.equal(link.config["connection.uri"], `mongodb://127.0.0.1:${PORTS.mongo}`);
   // compose registers the same file with the in-network address
   assert.equal(compose.services.register?.environment?.MONGO_SINK_URI, "mongodb://mongo:27017");
-  const connectProps = await Deno.readTextFile(new URL("../stack/compose/connect-distributed.properties", import.meta.url));
+  const connectProps = await Deno.readTextFile(
+    new URL("../stack/compose/connect-distributed.properties", import.meta.url),
+  );
   assert.match(connectProps, /^bootstrap\.servers=kafka:9092$/m);
   assert.match(connectProps, /^value\.converter\.schemas\.enable=false$/m);
 });

@@ -29,33 +29,44 @@ Deno.test("GET /info and /healthcheck answer like ksqlDB", options, async () => 
   });
 });
 
-Deno.test("POST /query streams ksqlDB's v1 rows and ends at LIMIT; GET /status tells a command's outcome", options, async () => {
-  const kafka = testKafka();
-  const admin = kafka.admin();
-  await admin.connect();
-  const topic = `test-${crypto.randomUUID()}`;
-  const stream = uniqueName("PRICES");
-  try {
-    await createTopic(admin, topic, 1);
-    const [created] = await ksqldb.ksql(`CREATE STREAM ${stream} (ticker STRING, price DOUBLE) WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='JSON');`);
-    const status = await fetch(`${ksqldb.url}/status/${encodeURIComponent(String(created?.commandId))}`);
-    assert.deepEqual(await status.json(), { status: "SUCCESS", message: "Stream created" });
-    await produce(kafka, topic, [{ ticker: "A", price: 1.5 }, { ticker: "B", price: 2 }, { ticker: "C", price: 3 }]);
-    const response = await fetch(`${ksqldb.url}/query`, {
-      method: "POST",
-      headers: { "content-type": "application/vnd.ksql.v1+json" },
-      body: JSON.stringify({ ksql: `SELECT ticker, price FROM ${stream} EMIT CHANGES LIMIT 2;`, streamsProperties: { "ksql.streams.auto.offset.reset": "earliest" } }),
-    });
-    assert.equal(response.status, 200);
-    const body = JSON.parse(await response.text()) as Record<string, unknown>[];
-    assert.match((body[0]?.header as { queryId: string }).queryId, new RegExp(`^transient_${stream}_`));
-    assert.equal((body[0]?.header as { schema: string }).schema, "`TICKER` STRING, `PRICE` DOUBLE");
-    assert.deepEqual(body.slice(1), [{ row: { columns: ["A", 1.5] } }, { row: { columns: ["B", 2] } }, { finalMessage: "Limit Reached" }]);
-  } finally {
-    await cleanup(admin, [stream], [topic]);
-    await admin.disconnect();
-  }
-});
+Deno.test(
+  "POST /query streams ksqlDB's v1 rows and ends at LIMIT; GET /status tells a command's outcome",
+  options,
+  async () => {
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = `test-${crypto.randomUUID()}`;
+    const stream = uniqueName("PRICES");
+    try {
+      await createTopic(admin, topic, 1);
+      const [created] = await ksqldb.ksql(
+        `CREATE STREAM ${stream} (ticker STRING, price DOUBLE) WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='JSON');`,
+      );
+      const status = await fetch(`${ksqldb.url}/status/${encodeURIComponent(String(created?.commandId))}`);
+      assert.deepEqual(await status.json(), { status: "SUCCESS", message: "Stream created" });
+      await produce(kafka, topic, [{ ticker: "A", price: 1.5 }, { ticker: "B", price: 2 }, { ticker: "C", price: 3 }]);
+      const response = await fetch(`${ksqldb.url}/query`, {
+        method: "POST",
+        headers: { "content-type": "application/vnd.ksql.v1+json" },
+        body: JSON.stringify({
+          ksql: `SELECT ticker, price FROM ${stream} EMIT CHANGES LIMIT 2;`,
+          streamsProperties: { "ksql.streams.auto.offset.reset": "earliest" },
+        }),
+      });
+      assert.equal(response.status, 200);
+      const body = JSON.parse(await response.text()) as Record<string, unknown>[];
+      assert.match((body[0]?.header as { queryId: string }).queryId, new RegExp(`^transient_${stream}_`));
+      assert.equal((body[0]?.header as { schema: string }).schema, "`TICKER` STRING, `PRICE` DOUBLE");
+      assert.deepEqual(body.slice(1), [{ row: { columns: ["A", 1.5] } }, { row: { columns: ["B", 2] } }, {
+        finalMessage: "Limit Reached",
+      }]);
+    } finally {
+      await cleanup(admin, [stream], [topic]);
+      await admin.disconnect();
+    }
+  },
+);
 
 Deno.test("a push query stops its Flink job when the client disconnects", options, async () => {
   const kafka = testKafka();
@@ -70,7 +81,11 @@ Deno.test("a push query stops its Flink job when the client disconnects", option
     const { header } = await ksqldb.query(`SELECT * FROM ${stream} EMIT CHANGES;`, {}, controller.signal);
     assert.ok((await pushQueries()).includes(header.queryId), `the engine runs ${header.queryId}`);
     controller.abort();
-    await eventually("the push query to stop", 30_000, async () => !(await pushQueries()).includes(header.queryId) || undefined);
+    await eventually(
+      "the push query to stop",
+      30_000,
+      async () => !(await pushQueries()).includes(header.queryId) || undefined,
+    );
   } finally {
     await cleanup(admin, [stream], [topic]);
     await admin.disconnect();

@@ -6,9 +6,27 @@
  */
 import assert from "node:assert/strict";
 import { applyKsql, ksqlFiles, type KsqlScript } from "../admin/ksql_apply.ts";
-import { cleanup, createTopic, envelope, ksqldb, options, readTopic, takeRows, testKafka, type TestQuote } from "./_ksql_stack.ts";
+import {
+  cleanup,
+  createTopic,
+  envelope,
+  ksqldb,
+  options,
+  readTopic,
+  takeRows,
+  testKafka,
+  type TestQuote,
+} from "./_ksql_stack.ts";
 
-const OBJECTS = ["stock_data", "quotes_flat", "quotes", "high_price_stocks", "avg_price_per_ticker", "ohlc_1m", "price_alerts"];
+const OBJECTS = [
+  "stock_data",
+  "quotes_flat",
+  "quotes",
+  "high_price_stocks",
+  "avg_price_per_ticker",
+  "ohlc_1m",
+  "price_alerts",
+];
 const THRESHOLDS: Record<string, number> = { AAPL: 185, TSLA: 240, MSFT: 410 };
 
 /** ksql/*.sql with every stream, table and topic renamed for this test. */
@@ -34,7 +52,10 @@ function testQuotes(): { quote: TestQuote; timestamp: number }[] {
   for (let i = 0; i < 6; i++) {
     for (const ticker of Object.keys(prices)) {
       // two quotes per ticker and minute
-      out.push({ quote: { ticker, price: prices[ticker]![i]! }, timestamp: base + Math.floor(i / 2) * 60_000 + (i % 2) * 20_000 + 1000 });
+      out.push({
+        quote: { ticker, price: prices[ticker]![i]! },
+        timestamp: base + Math.floor(i / 2) * 60_000 + (i % 2) * 20_000 + 1000,
+      });
     }
   }
   return out;
@@ -78,7 +99,11 @@ Deno.test("ksql/ pipeline applied twice computes what the quotes say", options, 
           topic,
           acks: -1,
           // one envelope per quote, all in partition 0 so their order holds
-          messages: quotes.map((q) => ({ partition: 0, timestamp: String(q.timestamp), value: JSON.stringify(envelope([q.quote])) })),
+          messages: quotes.map((q) => ({
+            partition: 0,
+            timestamp: String(q.timestamp),
+            value: JSON.stringify(envelope([q.quote])),
+          })),
         });
       } finally {
         await producer.disconnect();
@@ -86,11 +111,15 @@ Deno.test("ksql/ pipeline applied twice computes what the quotes say", options, 
       const rows = await takeRows(push.rows, quotes.length, 90_000);
       controller.abort();
       const byTicker = (list: [string, number][]) => Object.groupBy(list, ([ticker]) => ticker);
-      assert.deepEqual(byTicker(rows as [string, number][]), byTicker(quotes.map((q) => [q.quote.ticker, q.quote.price])));
+      assert.deepEqual(
+        byTicker(rows as [string, number][]),
+        byTicker(quotes.map((q) => [q.quote.ticker, q.quote.price])),
+      );
     });
 
     await t.step("high_price_stocks holds exactly the quotes above 170, keyed by ticker", async () => {
-      const expected = quotes.filter((q) => q.quote.price > 170).map((q) => `${q.quote.ticker}=${q.quote.price}`).sort();
+      const expected = quotes.filter((q) => q.quote.price > 170).map((q) => `${q.quote.ticker}=${q.quote.price}`)
+        .sort();
       const got = await readTopic(kafka, admin, `HIGH_PRICE_STOCKS_${suffix}`, expected.length);
       assert.deepEqual(got.map((m) => `${m.key}=${(m.value as { PRICE: number }).PRICE}`).sort(), expected);
     });
@@ -106,27 +135,37 @@ Deno.test("ksql/ pipeline applied twice computes what the quotes say", options, 
       const updates = await readTopic(kafka, admin, topicName, quotes.length);
       const last = new Map(updates.map((m) => [m.key, m.value as { AVG_PRICE: number; QUOTE_COUNT: number }]));
       for (const [ticker, want] of expected) {
-        assert.ok(Math.abs(last.get(ticker)!.AVG_PRICE - want.avg) < 1e-9, `${ticker}: ${last.get(ticker)!.AVG_PRICE} != ${want.avg}`);
+        assert.ok(
+          Math.abs(last.get(ticker)!.AVG_PRICE - want.avg) < 1e-9,
+          `${ticker}: ${last.get(ticker)!.AVG_PRICE} != ${want.avg}`,
+        );
         assert.equal(last.get(ticker)!.QUOTE_COUNT, want.count);
       }
     });
 
-    await t.step("a pull query on avg_price_per_ticker answers one row per ticker with its current average", async () => {
-      const controller = new AbortController();
-      try {
-        const { header, rows } = await ksqldb.query(`SELECT * FROM AVG_PRICE_PER_TICKER_${suffix};`, {}, controller.signal);
-        assert.deepEqual(header.columnNames, ["TICKER", "AVG_PRICE", "QUOTE_COUNT"]);
-        const got = new Map((await takeRows(rows, 4, 60_000)).map((r) => [r[0], r]));
-        assert.deepEqual([...got.keys()].sort(), ["AAPL", "MSFT", "TSLA"]);
-        for (const [ticker, row] of got) {
-          const prices = quotes.filter((q) => q.quote.ticker === ticker).map((q) => q.quote.price);
-          assert.ok(Math.abs((row[1] as number) - prices.reduce((a, b) => a + b, 0) / prices.length) < 1e-9);
-          assert.equal(row[2], prices.length);
+    await t.step(
+      "a pull query on avg_price_per_ticker answers one row per ticker with its current average",
+      async () => {
+        const controller = new AbortController();
+        try {
+          const { header, rows } = await ksqldb.query(
+            `SELECT * FROM AVG_PRICE_PER_TICKER_${suffix};`,
+            {},
+            controller.signal,
+          );
+          assert.deepEqual(header.columnNames, ["TICKER", "AVG_PRICE", "QUOTE_COUNT"]);
+          const got = new Map((await takeRows(rows, 4, 60_000)).map((r) => [r[0], r]));
+          assert.deepEqual([...got.keys()].sort(), ["AAPL", "MSFT", "TSLA"]);
+          for (const [ticker, row] of got) {
+            const prices = quotes.filter((q) => q.quote.ticker === ticker).map((q) => q.quote.price);
+            assert.ok(Math.abs((row[1] as number) - prices.reduce((a, b) => a + b, 0) / prices.length) < 1e-9);
+            assert.equal(row[2], prices.length);
+          }
+        } finally {
+          controller.abort();
         }
-      } finally {
-        controller.abort();
-      }
-    });
+      },
+    );
 
     await t.step("ohlc_1m has one bar per ticker and minute with open, high, low, close", async () => {
       const expected = new Map<string, { OPEN: number; HIGH: number; LOW: number; CLOSE: number; TICKS: number }>();
@@ -135,9 +174,12 @@ Deno.test("ksql/ pipeline applied twice computes what the quotes say", options, 
         const key = `${q.quote.ticker}@${start}`;
         const bar = expected.get(key);
         const p = q.quote.price;
-        expected.set(key, bar
-          ? { OPEN: bar.OPEN, HIGH: Math.max(bar.HIGH, p), LOW: Math.min(bar.LOW, p), CLOSE: p, TICKS: bar.TICKS + 1 }
-          : { OPEN: p, HIGH: p, LOW: p, CLOSE: p, TICKS: 1 });
+        expected.set(
+          key,
+          bar
+            ? { OPEN: bar.OPEN, HIGH: Math.max(bar.HIGH, p), LOW: Math.min(bar.LOW, p), CLOSE: p, TICKS: bar.TICKS + 1 }
+            : { OPEN: p, HIGH: p, LOW: p, CLOSE: p, TICKS: 1 },
+        );
       }
       const updates = await readTopic(kafka, admin, `OHLC_1M_${suffix}`, quotes.length);
       const last = new Map<string, Record<string, number>>();
@@ -150,12 +192,18 @@ Deno.test("ksql/ pipeline applied twice computes what the quotes say", options, 
       assert.equal(last.size, expected.size);
       for (const [key, want] of expected) {
         const bar = last.get(key);
-        assert.deepEqual({ OPEN: bar?.OPEN, HIGH: bar?.HIGH, LOW: bar?.LOW, CLOSE: bar?.CLOSE, TICKS: bar?.TICKS }, want, key);
+        assert.deepEqual(
+          { OPEN: bar?.OPEN, HIGH: bar?.HIGH, LOW: bar?.LOW, CLOSE: bar?.CLOSE, TICKS: bar?.TICKS },
+          want,
+          key,
+        );
       }
     });
 
     await t.step("price_alerts holds the quotes below their ticker's threshold", async () => {
-      const expected = quotes.filter((q) => q.quote.price < THRESHOLDS[q.quote.ticker]!).map((q) => `${q.quote.ticker}=${q.quote.price}`).sort();
+      const expected = quotes.filter((q) => q.quote.price < THRESHOLDS[q.quote.ticker]!).map((q) =>
+        `${q.quote.ticker}=${q.quote.price}`
+      ).sort();
       const got = await readTopic(kafka, admin, `PRICE_ALERTS_${suffix}`, expected.length);
       assert.deepEqual(got.map((m) => `${m.key}=${(m.value as { PRICE: number }).PRICE}`).sort(), expected);
       assert.equal((got[0]?.value as { ALERT: string }).ALERT, "price below threshold");

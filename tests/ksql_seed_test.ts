@@ -5,7 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { KsqldbError } from "../admin/ksql_client.ts";
-import { cleanup, createTopic, envelope, ksqldb, options, produce, takeRows, testKafka, uniqueName } from "./_ksql_stack.ts";
+import {
+  cleanup,
+  createTopic,
+  envelope,
+  ksqldb,
+  options,
+  produce,
+  takeRows,
+  testKafka,
+  uniqueName,
+} from "./_ksql_stack.ts";
 
 /** The seed's statements (kafka-streaming-seed.md, "Query Kafka Topics with ksqlDB"). */
 const SEED_CREATE = `CREATE STREAM stock_data (
@@ -56,7 +66,8 @@ Deno.test("ksqlDB server runs the seed's statements with ksqlDB's semantics", op
   const topic = `test-${crypto.randomUUID()}`;
   const stream = uniqueName("STOCK_DATA");
   const sink = uniqueName("HIGH_PRICE_STOCKS");
-  const own = (sql: string) => sql.replaceAll("stock_data", stream).replaceAll("'api-data'", `'${topic}'`).replaceAll("high_price_stocks", sink);
+  const own = (sql: string) =>
+    sql.replaceAll("stock_data", stream).replaceAll("'api-data'", `'${topic}'`).replaceAll("high_price_stocks", sink);
   const earliest = { "auto.offset.reset": "earliest" };
   try {
     await createTopic(admin, topic);
@@ -71,10 +82,20 @@ Deno.test("ksqlDB server runs the seed's statements with ksqlDB's semantics", op
     await t.step("SHOW STREAMS lists the stream and SHOW TOPICS its topic", async () => {
       const [streams] = await ksqldb.ksql("SHOW STREAMS;");
       const found = (streams?.streams as Record<string, unknown>[]).find((s) => s.name === stream);
-      assert.deepEqual(found, { type: "STREAM", name: stream, topic, keyFormat: "KAFKA", valueFormat: "JSON", isWindowed: false });
+      assert.deepEqual(found, {
+        type: "STREAM",
+        name: stream,
+        topic,
+        keyFormat: "KAFKA",
+        valueFormat: "JSON",
+        isWindowed: false,
+      });
       const [topics] = await ksqldb.ksql("SHOW TOPICS;");
       assert.equal(topics?.["@type"], "kafka_topics");
-      assert.deepEqual((topics?.topics as { name: string; replicaInfo: number[] }[]).find((x) => x.name === topic), { name: topic, replicaInfo: [1, 1, 1] });
+      assert.deepEqual((topics?.topics as { name: string; replicaInfo: number[] }[]).find((x) => x.name === topic), {
+        name: topic,
+        replicaInfo: [1, 1, 1],
+      });
     });
 
     await t.step("DROP STREAM IF EXISTS of a missing stream succeeds", async () => {
@@ -120,8 +141,15 @@ Deno.test("ksqlDB server runs the seed's statements with ksqlDB's semantics", op
     await t.step("with data[1] the filter returns the first quote of each message above 170", async () => {
       const controller = new AbortController();
       try {
-        const { rows } = await ksqldb.query(own(SEED_FILTER).replaceAll("data[0]", "data[1]"), earliest, controller.signal);
-        await produce(kafka, topic, [envelope([{ ticker: "MSFT", price: 420.25 }]), envelope([{ ticker: "TSLA", price: 99 }])]);
+        const { rows } = await ksqldb.query(
+          own(SEED_FILTER).replaceAll("data[0]", "data[1]"),
+          earliest,
+          controller.signal,
+        );
+        await produce(kafka, topic, [
+          envelope([{ ticker: "MSFT", price: 420.25 }]),
+          envelope([{ ticker: "TSLA", price: 99 }]),
+        ]);
         // the AAPL 180.5 record from the first step, then MSFT 420.25; TSLA 150 and 99 are filtered out
         const got = await takeRows(rows, 2);
         // records of different partitions: compare without order
@@ -139,7 +167,11 @@ Deno.test("ksqlDB server runs the seed's statements with ksqlDB's semantics", op
         controller.abort();
         const second = new AbortController();
         try {
-          const { header, rows } = await ksqldb.query(own(SEED_AVG).replaceAll("data[0]", "data[1]"), earliest, second.signal);
+          const { header, rows } = await ksqldb.query(
+            own(SEED_AVG).replaceAll("data[0]", "data[1]"),
+            earliest,
+            second.signal,
+          );
           assert.deepEqual(header.columnNames, ["TICKER", "AVG_PRICE"]);
           assert.deepEqual(header.columnTypes, ["STRING", "DOUBLE"]);
           await produce(kafka, topic, [envelope([{ ticker: "MSFT", price: 410.75 }])]);
@@ -164,7 +196,8 @@ Deno.test("ksqlDB server runs the seed's statements with ksqlDB's semantics", op
       assert.equal(status.message, `Created query with ID ${status.queryId}`);
       assert.match((entity?.warnings as { message: string }[])[0]?.message ?? "", /1-based/);
       const [queries] = await ksqldb.ksql("SHOW QUERIES;");
-      const query = (queries?.queries as { id: string; sinks: string[]; sinkKafkaTopics: string[]; state: string }[]).find((q) => q.id === status.queryId);
+      const query = (queries?.queries as { id: string; sinks: string[]; sinkKafkaTopics: string[]; state: string }[])
+        .find((q) => q.id === status.queryId);
       assert.deepEqual(query?.sinks, [sink]);
       assert.deepEqual(query?.sinkKafkaTopics, [sink]);
       assert.equal(query?.state, "RUNNING");

@@ -42,9 +42,16 @@ function select(sql: string): SelectQuery {
 const push = { mode: "push" as const, queryId: "q", statementText: "S;" };
 
 Deno.test("parseKsql() parses the seed's statements and keeps each statement's text", () => {
-  const statements = parseKsql("SHOW STREAMS;\nshow topics;\nDROP STREAM IF EXISTS API_DATA_STREAM;\nSELECT * FROM stock_data EMIT CHANGES;");
+  const statements = parseKsql(
+    "SHOW STREAMS;\nshow topics;\nDROP STREAM IF EXISTS API_DATA_STREAM;\nSELECT * FROM stock_data EMIT CHANGES;",
+  );
   assert.deepEqual(statements.map((s) => s.kind), ["show", "show", "drop", "select"]);
-  assert.deepEqual(statements.map((s) => s.text), ["SHOW STREAMS;", "show topics;", "DROP STREAM IF EXISTS API_DATA_STREAM;", "SELECT * FROM stock_data EMIT CHANGES;"]);
+  assert.deepEqual(statements.map((s) => s.text), [
+    "SHOW STREAMS;",
+    "show topics;",
+    "DROP STREAM IF EXISTS API_DATA_STREAM;",
+    "SELECT * FROM stock_data EMIT CHANGES;",
+  ]);
   const drop = statements[2]!;
   assert.ok(drop.kind === "drop" && drop.ifExists && drop.name === "API_DATA_STREAM");
 });
@@ -77,13 +84,23 @@ Deno.test("splitStatements() splits at semicolons outside strings and comments",
 Deno.test("translateQuery() gives ksqlDB's array semantics", async (t) => {
   const c = await catalog();
   await t.step("data[0] is NULL with a warning naming the statement", () => {
-    const q = translateQuery(select("SELECT data[0]->ticker AS t FROM stock_data EMIT CHANGES;"), c, { ...push, statementText: "SELECT data[0];" });
+    const q = translateQuery(select("SELECT data[0]->ticker AS t FROM stock_data EMIT CHANGES;"), c, {
+      ...push,
+      statementText: "SELECT data[0];",
+    });
     assert.match(q.sql, /CASE WHEN FALSE THEN `STOCK_DATA`.`data`\[1\] END\.`ticker`/);
     assert.equal(q.warnings.length, 1);
-    assert.match(q.warnings[0]!, /^Statement "SELECT data\[0\];" reads DATA\[0\]: ksqlDB arrays are 1-based.*DATA\[1\].*EXPLODE\(DATA\)/);
+    assert.match(
+      q.warnings[0]!,
+      /^Statement "SELECT data\[0\];" reads DATA\[0\]: ksqlDB arrays are 1-based.*DATA\[1\].*EXPLODE\(DATA\)/,
+    );
   });
   await t.step("data[1] is the first element, data[-1] the last", () => {
-    const q = translateQuery(select("SELECT data[1]->price, data[-1]->price AS last FROM stock_data EMIT CHANGES;"), c, push);
+    const q = translateQuery(
+      select("SELECT data[1]->price, data[-1]->price AS last FROM stock_data EMIT CHANGES;"),
+      c,
+      push,
+    );
     assert.match(q.sql, /`STOCK_DATA`.`data`\[1\]\.`price` AS `PRICE`/);
     assert.match(q.sql, /CARDINALITY\(`STOCK_DATA`.`data`\) \+ 0\]/);
     assert.deepEqual(q.warnings, []);
@@ -96,10 +113,20 @@ Deno.test("translateQuery() gives ksqlDB's array semantics", async (t) => {
 
 Deno.test("translateQuery() turns EXPLODE into CROSS JOIN UNNEST and AVG into a DOUBLE average", async () => {
   const c = await catalog();
-  const exploded = translateQuery(select("SELECT EXPLODE(data)->ticker AS ticker, ROWTIME FROM stock_data EMIT CHANGES;"), c, push);
+  const exploded = translateQuery(
+    select("SELECT EXPLODE(data)->ticker AS ticker, ROWTIME FROM stock_data EMIT CHANGES;"),
+    c,
+    push,
+  );
   assert.match(exploded.sql, /CROSS JOIN UNNEST\(`STOCK_DATA`.`data`\) AS `\$X`\(`ticker`, `price`, `Odd`\)/);
   assert.match(exploded.sql, /KSQL_EPOCH_MILLIS\(`STOCK_DATA`.`\$ROWTIME`\) AS `ROWTIME`/);
-  const avg = translateQuery(select("SELECT data[1]->ticker AS t, AVG(data[1]->price) AS a FROM stock_data GROUP BY data[1]->ticker EMIT CHANGES;"), c, push);
+  const avg = translateQuery(
+    select(
+      "SELECT data[1]->ticker AS t, AVG(data[1]->price) AS a FROM stock_data GROUP BY data[1]->ticker EMIT CHANGES;",
+    ),
+    c,
+    push,
+  );
   assert.equal(avg.resultType, "TABLE");
   assert.match(avg.sql, /AVG\(CAST\(`STOCK_DATA`.`data`\[1\]\.`price` AS DOUBLE\)\)/);
   assert.match(avg.sql, /WHERE \(\(`STOCK_DATA`.`data`\[1\]\.`ticker`\) IS NOT NULL\)/);
@@ -108,21 +135,37 @@ Deno.test("translateQuery() turns EXPLODE into CROSS JOIN UNNEST and AVG into a 
 Deno.test("translateQuery() computes tumbling window starts from ROWTIME", async () => {
   const c = await catalog();
   const q = translateQuery(
-    select("SELECT data[1]->ticker AS t, WINDOWSTART AS ws, COUNT(*) AS n FROM stock_data WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY data[1]->ticker EMIT CHANGES;"),
+    select(
+      "SELECT data[1]->ticker AS t, WINDOWSTART AS ws, COUNT(*) AS n FROM stock_data WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY data[1]->ticker EMIT CHANGES;",
+    ),
     c,
     { ...push, mode: "persistent" },
   );
   assert.match(q.sql, /- MOD\(KSQL_EPOCH_MILLIS\(`\$T`.`\$ROWTIME`\), 60000\) AS `\$WS`/);
-  assert.deepEqual(q.columns, [{ name: "T", key: true }, { name: "WS", key: true }, { name: "N", key: false }, { name: "WINDOWEND", key: false }]);
+  assert.deepEqual(q.columns, [{ name: "T", key: true }, { name: "WS", key: true }, { name: "N", key: false }, {
+    name: "WINDOWEND",
+    key: false,
+  }]);
 });
 
 Deno.test("translateQuery() rejects what it does not run with ksqlDB-style errors", async () => {
   const c = await catalog();
   assert.throws(() => translateQuery(select("SELECT * FROM nope EMIT CHANGES;"), c, push), /NOPE does not exist/);
-  assert.throws(() => translateQuery(select("SELECT foo FROM stock_data EMIT CHANGES;"), c, push), /Column 'FOO' cannot be resolved/);
-  assert.throws(() => translateQuery(select("SELECT TOPK(data) FROM stock_data GROUP BY meta EMIT CHANGES;"), c, push), /TOPK is not supported/);
   assert.throws(
-    () => translateQuery(select("SELECT COUNT(*) FROM stock_data WINDOW SESSION (5 MINUTES) GROUP BY meta EMIT CHANGES;"), c, push),
+    () => translateQuery(select("SELECT foo FROM stock_data EMIT CHANGES;"), c, push),
+    /Column 'FOO' cannot be resolved/,
+  );
+  assert.throws(
+    () => translateQuery(select("SELECT TOPK(data) FROM stock_data GROUP BY meta EMIT CHANGES;"), c, push),
+    /TOPK is not supported/,
+  );
+  assert.throws(
+    () =>
+      translateQuery(
+        select("SELECT COUNT(*) FROM stock_data WINDOW SESSION (5 MINUTES) GROUP BY meta EMIT CHANGES;"),
+        c,
+        push,
+      ),
     /SESSION windows is not supported/,
   );
 });
@@ -137,7 +180,10 @@ Deno.test("flinkTableDdl() reads JSON keys and Kafka metadata", async () => {
 });
 
 Deno.test("fromEngineType() and toKsqlValue() give ksqlDB's upper-case STRUCT fields", () => {
-  const type = fromEngineType({ type: "STRUCT", fields: [{ name: "ticker", type: { type: "STRING" } }, { name: "n", type: { type: "INTEGER" } }] });
+  const type = fromEngineType({
+    type: "STRUCT",
+    fields: [{ name: "ticker", type: { type: "STRING" } }, { name: "n", type: { type: "INTEGER" } }],
+  });
   assert.equal(formatType(type), "STRUCT<`TICKER` STRING, `N` INTEGER>");
   assert.deepEqual(toKsqlValue({ ticker: "AAPL", n: 1 }, type), { TICKER: "AAPL", N: 1 });
 });

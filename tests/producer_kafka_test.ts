@@ -10,7 +10,8 @@ import { memoryLogger, readTopic, testConfig, waitForKafka, withTopic } from "./
 
 const TOKEN = "tok-8c2d91-secret";
 const SYMBOLS = ["AAPL", "TSLA", "MSFT"];
-const priced = (p: number, time = `2024-05-31T15:00:0${p}.000000`) => okReply(SYMBOLS.map((s, i) => quote(s, p + i * 100, time)));
+const priced = (p: number, time = `2024-05-31T15:00:0${p}.000000`) =>
+  okReply(SYMBOLS.map((s, i) => quote(s, p + i * 100, time)));
 
 await waitForKafka();
 
@@ -50,7 +51,14 @@ Deno.test("runProducer() publishes what the API answers and nothing it should no
     }
 
     const messages = await readTopic(topic);
-    assert.deepEqual(messages.map((m) => (JSON.parse(m.value) as PublishedEnvelope).data[0]?.price), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(messages.map((m) => (JSON.parse(m.value) as PublishedEnvelope).data[0]?.price), [
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+    ]);
     assert.equal(new Set(messages.map((m) => m.partition)).size, 1, "one key, one partition, in order");
     for (const m of messages) {
       const value = JSON.parse(m.value) as PublishedEnvelope;

@@ -3,7 +3,17 @@ import { Partitioners, type PartitionMetadata } from "kafkajs";
 import { CachedDefaultPartitioner } from "../lib/producer_partitioner.ts";
 
 function metadata(count: number): PartitionMetadata[] {
-  return Array.from({ length: count }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [] }));
+  return Array.from(
+    { length: count },
+    (_, partitionId) => ({
+      partitionErrorCode: 0,
+      partitionId,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+      offlineReplicas: [],
+    }),
+  );
 }
 
 Deno.test("CachedDefaultPartitioner() puts every key where DefaultPartitioner does, asked once or again", () => {

@@ -3,7 +3,9 @@ import { type ReplayEvent, replayEventArrays } from "../lib/replay_source.ts";
 
 async function events(path: string, pace: "recorded" | "fast") {
   const out: ReplayEvent[] = [];
-  for await (const events of replayEventArrays(path, { pace, intervalMs: 20 }, new AbortController().signal)) out.push(...events);
+  for await (const events of replayEventArrays(path, { pace, intervalMs: 20 }, new AbortController().signal)) {
+    out.push(...events);
+  }
   return out;
 }
 
@@ -19,7 +21,10 @@ Deno.test("replayEventArrays() rejects bad lines with their line number and keep
   const path = await Deno.makeTempFile({ suffix: ".jsonl" });
   try {
     const good = JSON.stringify({ meta: { requested: 1, returned: 1 }, data: [{ ticker: "AAPL", price: 1 }] });
-    await Deno.writeTextFile(path, [good, '{"data":[{"ticker":"AA', "", JSON.stringify({ data: [{ ticker: "X" }] }), good].join("\n"));
+    await Deno.writeTextFile(
+      path,
+      [good, '{"data":[{"ticker":"AA', "", JSON.stringify({ data: [{ ticker: "X" }] }), good].join("\n"),
+    );
     const out = await events(path, "fast");
     assert.deepEqual(out.map((e) => e.kind), ["batch", "rejected", "rejected", "batch", "poll"]);
     assert.match((out[1] as { reason: string }).reason, /:2 is not valid JSON/);
@@ -33,7 +38,10 @@ Deno.test("replayEventArrays() at recorded pace waits as long as the recording d
   const path = await Deno.makeTempFile({ suffix: ".jsonl" });
   try {
     const line = (t: string) => JSON.stringify({ data: [{ ticker: "A", price: 1 }], timestamp_utc: t });
-    await Deno.writeTextFile(path, [line("2024-05-31T14:30:00.000Z"), line("2024-05-31T14:30:00.300Z"), line("2024-05-31T14:30:00.400Z")].join("\n"));
+    await Deno.writeTextFile(
+      path,
+      [line("2024-05-31T14:30:00.000Z"), line("2024-05-31T14:30:00.300Z"), line("2024-05-31T14:30:00.400Z")].join("\n"),
+    );
     const started = Date.now();
     const out = await events(path, "recorded");
     const elapsed = Date.now() - started;
@@ -47,8 +55,16 @@ Deno.test("replayEventArrays() at recorded pace waits as long as the recording d
 Deno.test("replayEventArrays() gives each line its message value, stamped when the chunk was read", async () => {
   const path = await Deno.makeTempFile({ suffix: ".jsonl" });
   try {
-    const line = (t: string) => JSON.stringify({ meta: { requested: 2, returned: 2 }, data: [{ ticker: "TSLA", price: 2 }, { ticker: "AAPL", price: 1 }], timestamp_utc: t });
-    await Deno.writeTextFile(path, `${line("2024-05-31T14:30:00.000Z")}\n{"data":[]}\n${line("2024-05-31T14:30:01.000Z")}\n`);
+    const line = (t: string) =>
+      JSON.stringify({
+        meta: { requested: 2, returned: 2 },
+        data: [{ ticker: "TSLA", price: 2 }, { ticker: "AAPL", price: 1 }],
+        timestamp_utc: t,
+      });
+    await Deno.writeTextFile(
+      path,
+      `${line("2024-05-31T14:30:00.000Z")}\n{"data":[]}\n${line("2024-05-31T14:30:01.000Z")}\n`,
+    );
     const before = Date.now();
     const out = await events(path, "fast");
     assert.deepEqual(out.map((e) => e.kind), ["batch", "rejected", "batch", "poll"]);

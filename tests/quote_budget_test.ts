@@ -11,7 +11,10 @@ Deno.test("budgetWarning() warns when the interval would exhaust the daily budge
   const midnight = new Date("2024-05-31T00:00:00Z");
   await t.step("every minute on the free plan", () => {
     const warning = budgetWarning({ ...FREE, intervalMs: 60_000 }, midnight);
-    assert.match(warning ?? "", /needs 1440 requests.*STOCKDATA_DAILY_BUDGET is 100.*runs out about 01:40 UTC.*at least 864000/);
+    assert.match(
+      warning ?? "",
+      /needs 1440 requests.*STOCKDATA_DAILY_BUDGET is 100.*runs out about 01:40 UTC.*at least 864000/,
+    );
   });
   await t.step("no warning at the minimum interval", () => {
     assert.equal(minimumIntervalMs({ ...FREE, intervalMs: 0 }), 864_000);

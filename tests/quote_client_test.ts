@@ -44,12 +44,16 @@ Deno.test("QuoteClient.fetchQuotes() classifies API failures", async (t) => {
   });
   await t.step("429 with X-RateLimit-Reset (epoch seconds) waits until then", async () => {
     const reset = String(NOW / 1000 + 30);
-    const e = apiError((await fetchOnce([errorReply(429, "rate_limit_reached", { "x-ratelimit-reset": reset })])).error);
+    const e = apiError(
+      (await fetchOnce([errorReply(429, "rate_limit_reached", { "x-ratelimit-reset": reset })])).error,
+    );
     assert.equal(e.retryAfterMs, 30_000);
   });
   await t.step("402 usage_limit_reached pauses until X-UsageLimit-Reset", async () => {
     const reset = new Date(NOW + 3_600_000).toUTCString();
-    const e = apiError((await fetchOnce([errorReply(402, "usage_limit_reached", { "x-usagelimit-reset": reset })])).error);
+    const e = apiError(
+      (await fetchOnce([errorReply(402, "usage_limit_reached", { "x-usagelimit-reset": reset })])).error,
+    );
     assert.deepEqual([e.code, e.status, e.retriable, e.retryAfterMs], ["usage_limit_reached", 402, true, 3_600_000]);
   });
   await t.step("402 usage_limit_reached without headers pauses until UTC midnight", async () => {
@@ -117,12 +121,18 @@ Deno.test("redactUrl() hides the token wherever it appears", () => {
     redactUrl("https://api.stockdata.org/v1/data/quote?symbols=AAPL&api_token=abc123&x=1"),
     "https://api.stockdata.org/v1/data/quote?symbols=AAPL&api_token=***&x=1",
   );
-  assert.equal(redactUrl("error sending request for url (http://h/q?api_token=abc)"), "error sending request for url (http://h/q?api_token=***)");
+  assert.equal(
+    redactUrl("error sending request for url (http://h/q?api_token=abc)"),
+    "error sending request for url (http://h/q?api_token=***)",
+  );
 });
 
 Deno.test("retryAfterMs() reads Retry-After as seconds or a date", () => {
   assert.equal(retryAfterMs(new Headers({ "retry-after": "7" }), "server_error", NOW), 7000);
-  assert.equal(retryAfterMs(new Headers({ "retry-after": new Date(NOW + 5000).toUTCString() }), "server_error", NOW), 5000);
+  assert.equal(
+    retryAfterMs(new Headers({ "retry-after": new Date(NOW + 5000).toUTCString() }), "server_error", NOW),
+    5000,
+  );
   assert.equal(retryAfterMs(new Headers(), "rate_limit_reached", NOW), undefined);
   assert.equal(retryAfterMs(new Headers({ "x-ratelimit-reset": String(NOW + 9000) }), "rate_limit_reached", NOW), 9000);
 });

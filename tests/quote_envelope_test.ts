@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { parseQuoteEnvelope, publishedJson, quoteFingerprint, stampedJson, validateQuoteEnvelope } from "../lib/quote_envelope.ts";
+import {
+  parseQuoteEnvelope,
+  publishedJson,
+  quoteFingerprint,
+  stampedJson,
+  validateQuoteEnvelope,
+} from "../lib/quote_envelope.ts";
 
 const QUOTE = {
   ticker: "AAPL",
@@ -48,7 +54,10 @@ Deno.test("parseQuoteEnvelope() rejects unusable responses with the reason", asy
     ["not an object", "[1,2]", /not a JSON object/],
   ];
   for (const [name, text, reason] of cases) {
-    await t.step(name, () => assert.throws(() => parseQuoteEnvelope(text), (e) => e instanceof TypeError && reason.test(e.message)));
+    await t.step(
+      name,
+      () => assert.throws(() => parseQuoteEnvelope(text), (e) => e instanceof TypeError && reason.test(e.message)),
+    );
   }
 });
 
@@ -73,7 +82,10 @@ Deno.test("stampedJson() splices timestamp_utc into the recorded text, as publis
     assert.equal(stamped.split(`"timestamp_utc"`).length, 2, stamped);
   };
   await t.step("appends it to a line without one", () => check({ meta: { requested: 1, returned: 1 }, data: [QUOTE] }));
-  await t.step("replaces a trailing one", () => check({ meta: { requested: 1, returned: 1 }, data: [QUOTE], timestamp_utc: "2024-05-31T13:30:00.000Z" }));
+  await t.step(
+    "replaces a trailing one",
+    () => check({ meta: { requested: 1, returned: 1 }, data: [QUOTE], timestamp_utc: "2024-05-31T13:30:00.000Z" }),
+  );
 });
 
 Deno.test("stampedJson() declines text it cannot splice exactly", async (t) => {
@@ -83,7 +95,10 @@ Deno.test("stampedJson() declines text it cannot splice exactly", async (t) => {
     ["a partial meta", JSON.stringify({ meta: { requested: 1 }, data: [QUOTE] })],
     ["an extra top-level field", JSON.stringify({ meta, data: [QUOTE], note: "x" })],
     ["timestamp_utc not last", JSON.stringify({ timestamp_utc: "2024-05-31T13:30:00.000Z", meta, data: [QUOTE] })],
-    ["a duplicate timestamp_utc", `{"meta":{"requested":1,"returned":1},"data":[${JSON.stringify(QUOTE)}],"timestamp_utc":"a","timestamp_utc":"b"}`],
+    [
+      "a duplicate timestamp_utc",
+      `{"meta":{"requested":1,"returned":1},"data":[${JSON.stringify(QUOTE)}],"timestamp_utc":"a","timestamp_utc":"b"}`,
+    ],
     ["a non-string timestamp_utc", JSON.stringify({ meta, data: [QUOTE], timestamp_utc: 1 })],
     ["spaced JSON", JSON.stringify({ meta, data: [QUOTE], timestamp_utc: "2024-05-31T13:30:00.000Z" }, null, 1)],
   ];

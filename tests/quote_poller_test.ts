@@ -61,7 +61,11 @@ Deno.test("pollQuotes() pauses on a 402 usage limit until the window resets, wit
 });
 
 Deno.test("pollQuotes() retries a 500 and a timeout with backoff, then gives up", async () => {
-  const { events, requests } = await collect([errorReply(500, "server_error"), { hang: true }, errorReply(503, "maintenance_mode")], {
+  const { events, requests } = await collect([
+    errorReply(500, "server_error"),
+    { hang: true },
+    errorReply(503, "maintenance_mode"),
+  ], {
     maxRetries: 2,
   });
   assert.deepEqual(kinds(events), ["retry", "retry", "failed", "poll"]);
@@ -98,10 +102,14 @@ Deno.test("pollQuotes() stops at once when aborted during a wait", async () => {
   const started = Date.now();
   setTimeout(() => controller.abort(), 50);
   for await (
-    const e of pollQuotes(() => Promise.resolve({ meta: { requested: 1, returned: 1 }, data: [{ ticker: "A", price: 1 }] }), {
-      groups: [["A"]],
-      intervalMs: 60_000,
-    }, controller.signal)
+    const e of pollQuotes(
+      () => Promise.resolve({ meta: { requested: 1, returned: 1 }, data: [{ ticker: "A", price: 1 }] }),
+      {
+        groups: [["A"]],
+        intervalMs: 60_000,
+      },
+      controller.signal,
+    )
   ) events.push(e);
   assert.deepEqual(kinds(events), ["batch", "poll"]);
   assert.ok(Date.now() - started < 1000);

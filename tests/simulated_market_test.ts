@@ -37,7 +37,10 @@ Deno.test("SimulatedMarket.quotes() keeps day_low <= price <= day_high and a val
     const envelope = market.quotes(SYMBOLS, new Date(OPEN + i * 60_000));
     assert.deepEqual(envelope.meta, { requested: 3, returned: 3 });
     for (const q of envelope.data) {
-      assert.ok(q.day_low! <= q.price && q.price <= q.day_high!, `${q.ticker} ${q.day_low} <= ${q.price} <= ${q.day_high}`);
+      assert.ok(
+        q.day_low! <= q.price && q.price <= q.day_high!,
+        `${q.ticker} ${q.day_low} <= ${q.price} <= ${q.day_high}`,
+      );
       assert.ok(q["52_week_low"]! <= q.day_low! && q.day_high! <= q["52_week_high"]!);
       assert.ok(q.price > 0 && Number.isInteger(q.volume));
       assert.match(q.last_trade_time!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000$/);

@@ -30,7 +30,12 @@ Deno.test("task down && task up keeps topics, documents and objects", options, a
   });
   const bucket = envString("S3_BUCKET", "tickpipe-archive");
   const key = `test-${testId}/survives.txt`;
-  const value = JSON.stringify({ meta: { returned: 0 }, data: [], timestamp_utc: new Date().toISOString(), test_id: testId });
+  const value = JSON.stringify({
+    meta: { returned: 0 },
+    data: [],
+    timestamp_utc: new Date().toISOString(),
+    test_id: testId,
+  });
 
   const producer = kafka.producer();
   await producer.connect();
@@ -45,7 +50,11 @@ Deno.test("task down && task up keeps topics, documents and objects", options, a
 
   const down = await task("down");
   assert.match(down, /Stopped every service/);
-  assert.equal(await fetch("http://127.0.0.1:8083/").catch(() => "refused"), "refused", "Connect still answers after down");
+  assert.equal(
+    await fetch("http://127.0.0.1:8083/").catch(() => "refused"),
+    "refused",
+    "Connect still answers after down",
+  );
   const up = await task("up");
   assert.match(up, /connector mongo-sink: RUNNING/);
 
@@ -57,7 +66,10 @@ Deno.test("task down && task up keeps topics, documents and objects", options, a
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     assert.equal(await object.Body?.transformToString(), testId);
     const messages = await peek(kafka, "api-data", 500);
-    assert.ok(messages.some((m) => (m.value as { test_id?: string }).test_id === testId), "the message is gone from api-data");
+    assert.ok(
+      messages.some((m) => (m.value as { test_id?: string }).test_id === testId),
+      "the message is gone from api-data",
+    );
   } finally {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     s3.destroy();

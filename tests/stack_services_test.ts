@@ -39,7 +39,9 @@ Deno.test("Mongo Express answers 401 without credentials and lists mydb with the
   await wrong.body?.cancel();
   assert.equal(wrong.status, 401);
 
-  const page = await fetch("http://127.0.0.1:8081/", { headers: { authorization: `Basic ${btoa(`${user}:${password}`)}` } });
+  const page = await fetch("http://127.0.0.1:8081/", {
+    headers: { authorization: `Basic ${btoa(`${user}:${password}`)}` },
+  });
   assert.equal(page.status, 200);
   assert.match(await page.text(), /href="[^"]*\/db\/mydb\/"/);
 });

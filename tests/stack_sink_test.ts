@@ -33,8 +33,11 @@ Deno.test("MongoDB sink writes a record from api-data into mydb.api", options, a
       acks: -1,
       messages: [{ key: "TEST", value: JSON.stringify(quoteEnvelope(testId, 123.45)) }],
     });
-    const doc = await eventually("the document in mydb.api", 60_000, async () =>
-      (await mongo.db("mydb").collection("api").findOne({ test_id: testId })) ?? undefined);
+    const doc = await eventually(
+      "the document in mydb.api",
+      60_000,
+      async () => (await mongo.db("mydb").collection("api").findOne({ test_id: testId })) ?? undefined,
+    );
     assert.equal(doc.data[0].ticker, "TEST");
     assert.equal(doc.data[0].price, 123.45);
     assert.equal(doc.meta.returned, 1);
@@ -59,8 +62,11 @@ Deno.test("MongoDB sink sends a non-JSON record to api-data-dlq and keeps runnin
       messages: [{ key: "TEST", value: JSON.stringify(quoteEnvelope(testId, 99)) }],
     });
     // the good record after the poison one still lands
-    const doc = await eventually("the good record in mydb.api", 60_000, async () =>
-      (await mongo.db("mydb").collection("api").findOne({ test_id: testId })) ?? undefined);
+    const doc = await eventually(
+      "the good record in mydb.api",
+      60_000,
+      async () => (await mongo.db("mydb").collection("api").findOne({ test_id: testId })) ?? undefined,
+    );
     assert.equal(doc.data[0].price, 99);
     const dead = await eventually("the poison record in api-data-dlq", 30_000, async () => {
       const messages = await peek(kafka, "api-data-dlq", 50);

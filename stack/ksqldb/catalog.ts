@@ -73,7 +73,9 @@ export class Catalog {
       try {
         catalog.#state = JSON.parse(text) as CatalogState;
       } catch (cause) {
-        throw new SyntaxError(`The ksqlDB catalog "${file}" is not valid JSON; fix it or delete it to start empty`, { cause });
+        throw new SyntaxError(`The ksqlDB catalog "${file}" is not valid JSON; fix it or delete it to start empty`, {
+          cause,
+        });
       }
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;

@@ -68,20 +68,28 @@ export class FlinkEngineClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (cause) {
-      throw new FlinkEngineError(`The Flink engine at ${this.#baseUrl} did not answer ${method} ${path}; is it running?`, { retriable: true, cause });
+      throw new FlinkEngineError(
+        `The Flink engine at ${this.#baseUrl} did not answer ${method} ${path}; is it running?`,
+        { retriable: true, cause },
+      );
     }
     const text = await response.text();
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (cause) {
-      throw new FlinkEngineError(`The Flink engine answered ${method} ${path} with non-JSON (${response.status})`, { retriable: false, cause });
+      throw new FlinkEngineError(`The Flink engine answered ${method} ${path} with non-JSON (${response.status})`, {
+        retriable: false,
+        cause,
+      });
     }
     if (response.status === 400) {
       throw new KsqlError(`Flink rejected the translated statement: ${(parsed as { error?: string }).error ?? text}`);
     }
     if (!response.ok) {
-      throw new FlinkEngineError(`The Flink engine answered ${response.status} to ${method} ${path}: ${text}`, { retriable: response.status >= 500 });
+      throw new FlinkEngineError(`The Flink engine answered ${response.status} to ${method} ${path}: ${text}`, {
+        retriable: response.status >= 500,
+      });
     }
     return parsed;
   }
@@ -132,7 +140,10 @@ export class FlinkEngineClient {
     const abort = () => {
       controller.abort();
       // an aborted fetch may keep its connection open: tell the engine to stop the job
-      fetch(new URL(`/select/${encodeURIComponent(name)}`, this.#baseUrl), { method: "DELETE", signal: AbortSignal.timeout(10_000) })
+      fetch(new URL(`/select/${encodeURIComponent(name)}`, this.#baseUrl), {
+        method: "DELETE",
+        signal: AbortSignal.timeout(10_000),
+      })
         .then((r) => r.body?.cancel())
         .catch(() => {});
     };
@@ -147,7 +158,10 @@ export class FlinkEngineClient {
       });
     } catch (cause) {
       options.signal?.removeEventListener("abort", abort);
-      throw new FlinkEngineError(`The Flink engine at ${this.#baseUrl} did not answer POST /select; is it running?`, { retriable: true, cause });
+      throw new FlinkEngineError(`The Flink engine at ${this.#baseUrl} did not answer POST /select; is it running?`, {
+        retriable: true,
+        cause,
+      });
     }
     if (!response.ok || response.body === null) {
       options.signal?.removeEventListener("abort", abort);
@@ -162,7 +176,9 @@ export class FlinkEngineClient {
     }
     const lines = readLines(response.body, controller.signal);
     const first = await lines.next();
-    if (first.done) throw new FlinkEngineError("The Flink engine ended the push query before its header", { retriable: true });
+    if (first.done) {
+      throw new FlinkEngineError("The Flink engine ended the push query before its header", { retriable: true });
+    }
     const header = JSON.parse(first.value) as { columns: EngineColumn[] };
     async function* rows(): AsyncGenerator<EngineRow> {
       try {
@@ -180,4 +196,3 @@ export class FlinkEngineClient {
     return { columns: header.columns, rows: rows() };
   }
 }
-

@@ -57,5 +57,7 @@ export function flinkTableDdl(source: CatalogSource, bootstrap: string): string 
       });
     }
   }
-  return `CREATE TABLE IF NOT EXISTS ${quoteName(source.name)} (\n  ${lines.join(",\n  ")}\n) WITH (${flinkOptions(options)})`;
+  return `CREATE TABLE IF NOT EXISTS ${quoteName(source.name)} (\n  ${lines.join(",\n  ")}\n) WITH (${
+    flinkOptions(options)
+  })`;
 }

@@ -26,7 +26,13 @@ export type Expr =
   | { readonly k: "lit"; readonly type: "string" | "number" | "boolean" | "null"; readonly value: string }
   | { readonly k: "deref"; readonly base: Expr; readonly field: string }
   | { readonly k: "index"; readonly base: Expr; readonly index: Expr }
-  | { readonly k: "call"; readonly name: string; readonly args: readonly Expr[]; readonly star?: boolean; readonly distinct?: boolean }
+  | {
+    readonly k: "call";
+    readonly name: string;
+    readonly args: readonly Expr[];
+    readonly star?: boolean;
+    readonly distinct?: boolean;
+  }
   | { readonly k: "bin"; readonly op: string; readonly left: Expr; readonly right: Expr }
   | { readonly k: "not"; readonly expr: Expr }
   | { readonly k: "neg"; readonly expr: Expr }
@@ -34,7 +40,12 @@ export type Expr =
   | { readonly k: "between"; readonly expr: Expr; readonly low: Expr; readonly high: Expr; readonly not: boolean }
   | { readonly k: "in"; readonly expr: Expr; readonly list: readonly Expr[]; readonly not: boolean }
   | { readonly k: "like"; readonly expr: Expr; readonly pattern: Expr; readonly not: boolean }
-  | { readonly k: "case"; readonly operand?: Expr; readonly whens: readonly { when: Expr; then: Expr }[]; readonly otherwise?: Expr }
+  | {
+    readonly k: "case";
+    readonly operand?: Expr;
+    readonly whens: readonly { when: Expr; then: Expr }[];
+    readonly otherwise?: Expr;
+  }
   | { readonly k: "cast"; readonly expr: Expr; readonly to: KsqlType }
   | { readonly k: "interval"; readonly ms: number };
 
@@ -106,7 +117,13 @@ export type StatementBody =
   | { readonly kind: "select"; readonly query: SelectQuery }
   | { readonly kind: "show"; readonly what: string; readonly extended: boolean }
   | { readonly kind: "describe"; readonly name: string; readonly extended: boolean }
-  | { readonly kind: "drop"; readonly sourceType: "STREAM" | "TABLE"; readonly ifExists: boolean; readonly name: string; readonly deleteTopic: boolean }
+  | {
+    readonly kind: "drop";
+    readonly sourceType: "STREAM" | "TABLE";
+    readonly ifExists: boolean;
+    readonly name: string;
+    readonly deleteTopic: boolean;
+  }
   | { readonly kind: "terminate"; readonly queryId: string | "ALL" }
   | { readonly kind: "set"; readonly name: string; readonly value: string }
   | { readonly kind: "unset"; readonly name: string };

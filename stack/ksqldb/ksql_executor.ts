@@ -11,15 +11,28 @@ import { ERROR_CODES, KsqlError, KsqlSyntaxError, KsqlUnsupportedError } from ".
 import { parseKsql, statementAt } from "./parse_ksql.ts";
 import { flinkTableDdl } from "./flink_table_ddl.ts";
 import type { FlinkEngineClient } from "./flink_engine_client.ts";
-import { formatType, fromEngineType, type SchemaInfo, schemaInfo, toKsqlValue, withKsqlNames, quoteName, flinkType } from "./ksql_types.ts";
+import {
+  flinkType,
+  formatType,
+  fromEngineType,
+  quoteName,
+  type SchemaInfo,
+  schemaInfo,
+  toKsqlValue,
+  withKsqlNames,
+} from "./ksql_types.ts";
 import type { KsqlType } from "./ksql_ast.ts";
-import { supportedFunctions, translateQuery, type TranslatedQuery } from "./translate_query.ts";
+import { supportedFunctions, type TranslatedQuery, translateQuery } from "./translate_query.ts";
 
 /** The ksqlDB version this server reports and follows. */
 export const KSQL_VERSION = "0.29.0";
 
 /** A ksqlDB response entity (`@type` plus its fields). */
-export type Entity = Record<string, unknown> & { "@type": string; statementText: string; warnings: { message: string }[] };
+export type Entity = Record<string, unknown> & {
+  "@type": string;
+  statementText: string;
+  warnings: { message: string }[];
+};
 
 /** A statement failed after `entities` succeeded. */
 export class StatementFailure extends Error {
@@ -55,7 +68,9 @@ type Props = Record<string, string>;
 
 function offsetReset(props: Props): "earliest" | "latest" {
   const value = (props["auto.offset.reset"] ?? props["ksql.streams.auto.offset.reset"] ?? "latest").toLowerCase();
-  if (value !== "earliest" && value !== "latest") throw new KsqlError(`auto.offset.reset must be 'earliest' or 'latest', not '${value}'`);
+  if (value !== "earliest" && value !== "latest") {
+    throw new KsqlError(`auto.offset.reset must be 'earliest' or 'latest', not '${value}'`);
+  }
   return value;
 }
 
@@ -64,7 +79,16 @@ function propString(props: Readonly<Record<string, PropValue>>, name: string): s
   return value === undefined ? undefined : String(value);
 }
 
-const KNOWN_PROPS = new Set(["KAFKA_TOPIC", "VALUE_FORMAT", "KEY_FORMAT", "FORMAT", "PARTITIONS", "REPLICAS", "RETENTION_MS", "CLEANUP_POLICY"]);
+const KNOWN_PROPS = new Set([
+  "KAFKA_TOPIC",
+  "VALUE_FORMAT",
+  "KEY_FORMAT",
+  "FORMAT",
+  "PARTITIONS",
+  "REPLICAS",
+  "RETENTION_MS",
+  "CLEANUP_POLICY",
+]);
 
 /** Executes statements against `catalog`, the Flink `engine` and Kafka (`admin`). */
 export class KsqlExecutor {
@@ -112,7 +136,9 @@ export class KsqlExecutor {
           try {
             const started = await this.#engine.startJob(query.id, query.flinkSql);
             this.#jobStates.set(query.id, { state: started.state });
-            console.log(`Started query ${query.id}${started.restoredFrom ? ` from checkpoint ${started.restoredFrom}` : ""}`);
+            console.log(
+              `Started query ${query.id}${started.restoredFrom ? ` from checkpoint ${started.restoredFrom}` : ""}`,
+            );
           } catch (error) {
             const message = error instanceof Error ? error.message : String(error);
             this.#jobStates.set(query.id, { state: "ERROR", error: message });
@@ -141,7 +167,11 @@ export class KsqlExecutor {
       try {
         statements = parseKsql(text);
       } catch (error) {
-        throw new StatementFailure(error, error instanceof KsqlSyntaxError ? statementAt(text, error.offset) : text.trim(), []);
+        throw new StatementFailure(
+          error,
+          error instanceof KsqlSyntaxError ? statementAt(text, error.offset) : text.trim(),
+          [],
+        );
       }
       const props: Props = Object.fromEntries(Object.entries(streamsProperties).map(([k, v]) => [k, String(v)]));
       const entities: Entity[] = [];
@@ -195,7 +225,13 @@ export class KsqlExecutor {
     return message === undefined ? undefined : { status: "SUCCESS", message };
   }
 
-  #status(statement: Statement, commandId: string, message: string, queryId: string | null = null, warnings: string[] = []): Entity {
+  #status(
+    statement: Statement,
+    commandId: string,
+    message: string,
+    queryId: string | null = null,
+    warnings: string[] = [],
+  ): Entity {
     this.#commands.set(commandId, message);
     if (this.#commands.size > 1000) this.#commands.delete(this.#commands.keys().next().value!);
     return {
@@ -215,17 +251,28 @@ export class KsqlExecutor {
     return { partitions: meta?.partitions.length ?? 1, replicas: meta?.partitions[0]?.replicas.length ?? 1 };
   }
 
-  async #ensureTopic(topic: string, partitions: number, replicas: number): Promise<{ partitions: number; replicas: number }> {
+  async #ensureTopic(
+    topic: string,
+    partitions: number,
+    replicas: number,
+  ): Promise<{ partitions: number; replicas: number }> {
     const existing = await this.#topicInfo(topic);
     if (existing) return existing;
-    await this.#admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: replicas }], waitForLeaders: true });
+    await this.#admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: replicas }],
+      waitForLeaders: true,
+    });
     return { partitions, replicas };
   }
 
   #checkProps(props: Readonly<Record<string, PropValue>>): void {
     for (const key of Object.keys(props)) {
-      if (key === "TIMESTAMP" || key === "TIMESTAMP_FORMAT") throw new KsqlUnsupportedError(`The ${key} property`, "ROWTIME is the Kafka record timestamp");
-      if (key === "WINDOW_TYPE" || key === "WINDOW_SIZE") throw new KsqlUnsupportedError("Windowed source streams/tables (WINDOW_TYPE)");
+      if (key === "TIMESTAMP" || key === "TIMESTAMP_FORMAT") {
+        throw new KsqlUnsupportedError(`The ${key} property`, "ROWTIME is the Kafka record timestamp");
+      }
+      if (key === "WINDOW_TYPE" || key === "WINDOW_SIZE") {
+        throw new KsqlUnsupportedError("Windowed source streams/tables (WINDOW_TYPE)");
+      }
       if (!KNOWN_PROPS.has(key)) throw new KsqlUnsupportedError(`The WITH property ${key}`);
     }
     const format = (propString(props, "VALUE_FORMAT") ?? propString(props, "FORMAT") ?? "JSON").toUpperCase();
@@ -238,26 +285,45 @@ export class KsqlExecutor {
     const existing = this.#catalog.source(name);
     if (existing) {
       if (statement.ifNotExists) {
-        return this.#status(statement, `${what}/${quoteName(name)}/create`, `Cannot add ${what} ${quoteName(name)}: A ${what} with the same name already exists.`);
+        return this.#status(
+          statement,
+          `${what}/${quoteName(name)}/create`,
+          `Cannot add ${what} ${quoteName(name)}: A ${what} with the same name already exists.`,
+        );
       }
-      if (!statement.orReplace) throw new KsqlError(`Cannot add ${what} '${name}': A ${existing.sourceType.toLowerCase()} with the same name already exists`);
+      if (!statement.orReplace) {
+        throw new KsqlError(
+          `Cannot add ${what} '${name}': A ${existing.sourceType.toLowerCase()} with the same name already exists`,
+        );
+      }
       throw new KsqlUnsupportedError("CREATE OR REPLACE of an existing source", "DROP it first");
     }
     this.#checkProps(statement.props);
     const topic = propString(statement.props, "KAFKA_TOPIC");
-    if (topic === undefined) throw new KsqlError("Missing required property \"KAFKA_TOPIC\" in the WITH clause");
-    const keyFormat = (propString(statement.props, "KEY_FORMAT") ?? propString(statement.props, "FORMAT") ?? "KAFKA").toUpperCase();
-    if (!["KAFKA", "JSON", "NONE"].includes(keyFormat)) throw new KsqlUnsupportedError(`KEY_FORMAT '${keyFormat}'`, "use KAFKA or JSON");
+    if (topic === undefined) throw new KsqlError('Missing required property "KAFKA_TOPIC" in the WITH clause');
+    const keyFormat = (propString(statement.props, "KEY_FORMAT") ?? propString(statement.props, "FORMAT") ?? "KAFKA")
+      .toUpperCase();
+    if (!["KAFKA", "JSON", "NONE"].includes(keyFormat)) {
+      throw new KsqlUnsupportedError(`KEY_FORMAT '${keyFormat}'`, "use KAFKA or JSON");
+    }
     const keys = statement.columns.filter((c) => c.key !== "none");
-    if (sourceType === "TABLE" && keys.length === 0) throw new KsqlError("Tables require a PRIMARY KEY. Please define the PRIMARY KEY");
+    if (sourceType === "TABLE" && keys.length === 0) {
+      throw new KsqlError("Tables require a PRIMARY KEY. Please define the PRIMARY KEY");
+    }
     for (const k of keys) {
-      if (sourceType === "TABLE" && k.key !== "PRIMARY KEY") throw new KsqlError(`Column ${k.name} is a KEY column: tables need PRIMARY KEY`);
-      if (sourceType === "STREAM" && k.key !== "KEY") throw new KsqlError(`Column ${k.name} is a PRIMARY KEY column: streams need KEY`);
+      if (sourceType === "TABLE" && k.key !== "PRIMARY KEY") {
+        throw new KsqlError(`Column ${k.name} is a KEY column: tables need PRIMARY KEY`);
+      }
+      if (sourceType === "STREAM" && k.key !== "KEY") {
+        throw new KsqlError(`Column ${k.name} is a PRIMARY KEY column: streams need KEY`);
+      }
       if (keyFormat === "KAFKA" && !["STRING", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN"].includes(k.type.type)) {
         throw new KsqlError(`The KAFKA key format does not support ${formatType(k.type)} key column ${k.name}`);
       }
     }
-    if (keyFormat === "KAFKA" && keys.length > 1) throw new KsqlError("The KAFKA key format supports one key column; use KEY_FORMAT='JSON'");
+    if (keyFormat === "KAFKA" && keys.length > 1) {
+      throw new KsqlError("The KAFKA key format supports one key column; use KEY_FORMAT='JSON'");
+    }
     const names = new Set<string>();
     for (const c of statement.columns) {
       if (names.has(c.name)) throw new KsqlError(`Duplicate column name '${c.name}'`);
@@ -298,12 +364,26 @@ export class KsqlExecutor {
     await this.#engine.ddl([flinkTableDdl(source, this.#settings.bootstrap)]);
     this.#catalog.nextSequence();
     await this.#catalog.putSource(source);
-    return this.#status(statement, `${what}/${quoteName(name)}/create`, sourceType === "STREAM" ? "Stream created" : "Table created");
+    return this.#status(
+      statement,
+      `${what}/${quoteName(name)}/create`,
+      sourceType === "STREAM" ? "Stream created" : "Table created",
+    );
   }
 
   /** Translates a persistent query and works out its sink columns. */
-  async #plan(query: SelectQuery, queryId: string, statementText: string, props: Props): Promise<{ translated: TranslatedQuery; columns: CatalogColumn[] }> {
-    const translated = translateQuery(query, this.#catalog, { mode: "persistent", queryId, offsetReset: offsetReset(props), statementText });
+  async #plan(
+    query: SelectQuery,
+    queryId: string,
+    statementText: string,
+    props: Props,
+  ): Promise<{ translated: TranslatedQuery; columns: CatalogColumn[] }> {
+    const translated = translateQuery(query, this.#catalog, {
+      mode: "persistent",
+      queryId,
+      offsetReset: offsetReset(props),
+      statementText,
+    });
     const schema = (await this.#engine.schema(translated.sql)).filter((c) => c.name !== "$ROWTIME");
     const columns = schema.map((c, i): CatalogColumn => {
       const out = translated.columns[i]!;
@@ -330,9 +410,22 @@ export class KsqlExecutor {
     const commandId = `${what}/${quoteName(name)}/create`;
     const existing = this.#catalog.source(name);
     if (existing) {
-      if (statement.ifNotExists) return this.#status(statement, commandId, `Cannot add ${what} ${quoteName(name)}: A ${what} with the same name already exists.`);
-      if (statement.orReplace) throw new KsqlUnsupportedError("CREATE OR REPLACE of an existing query", "TERMINATE its query and DROP it first");
-      throw new KsqlError(`Cannot add ${what} '${name}': A ${existing.sourceType.toLowerCase()} with the same name already exists`);
+      if (statement.ifNotExists) {
+        return this.#status(
+          statement,
+          commandId,
+          `Cannot add ${what} ${quoteName(name)}: A ${what} with the same name already exists.`,
+        );
+      }
+      if (statement.orReplace) {
+        throw new KsqlUnsupportedError(
+          "CREATE OR REPLACE of an existing query",
+          "TERMINATE its query and DROP it first",
+        );
+      }
+      throw new KsqlError(
+        `Cannot add ${what} '${name}': A ${existing.sourceType.toLowerCase()} with the same name already exists`,
+      );
     }
     this.#checkProps(statement.props);
     const sequence = this.#catalog.sequence + 1;
@@ -374,7 +467,14 @@ export class KsqlExecutor {
     }
     this.#catalog.nextSequence();
     await this.#catalog.putSource(sink);
-    const query: CatalogQuery = { id: queryId, sink: name, sources: translated.sources, statement: statement.text, flinkSql, createdAt: Date.now() };
+    const query: CatalogQuery = {
+      id: queryId,
+      sink: name,
+      sources: translated.sources,
+      statement: statement.text,
+      flinkSql,
+      createdAt: Date.now(),
+    };
     await this.#catalog.putQuery(query);
     this.#jobStates.set(queryId, { state: "RUNNING" });
     return this.#status(statement, commandId, `Created query with ID ${queryId}`, queryId, [...translated.warnings]);
@@ -383,24 +483,50 @@ export class KsqlExecutor {
   async #insertInto(statement: Statement & { kind: "insertInto" }, props: Props): Promise<Entity> {
     const sink = this.#catalog.source(statement.target);
     if (!sink) throw new KsqlError(`${statement.target} does not exist`);
-    if (sink.sourceType !== "STREAM") throw new KsqlError(`INSERT INTO can only be used to insert into a stream. ${sink.name} is a table`);
+    if (sink.sourceType !== "STREAM") {
+      throw new KsqlError(`INSERT INTO can only be used to insert into a stream. ${sink.name} is a table`);
+    }
     const sequence = this.#catalog.sequence + 1;
     const queryId = `INSERTQUERY_${sequence}`;
     const { translated, columns } = await this.#plan(statement.query, queryId, statement.text, props);
     if (translated.resultType !== "STREAM") throw new KsqlError("INSERT INTO needs a query that produces a STREAM");
     const want = sink.columns.map((c) => `${c.name} ${formatType(c.type)}`).sort().join(", ");
     const have = columns.map((c) => `${c.name} ${formatType(c.type)}`).sort().join(", ");
-    if (want !== have) throw new KsqlError(`Incompatible schema between results and sink.\nResult schema is ${have}\nSink schema is ${want}`);
+    if (want !== have) {
+      throw new KsqlError(
+        `Incompatible schema between results and sink.\nResult schema is ${have}\nSink schema is ${want}`,
+      );
+    }
     const flinkSql = this.#insertSql(sink, translated);
     await this.#engine.startJob(queryId, flinkSql, { restore: false });
     this.#catalog.nextSequence();
-    await this.#catalog.putQuery({ id: queryId, sink: sink.name, sources: translated.sources, statement: statement.text, flinkSql, createdAt: Date.now() });
+    await this.#catalog.putQuery({
+      id: queryId,
+      sink: sink.name,
+      sources: translated.sources,
+      statement: statement.text,
+      flinkSql,
+      createdAt: Date.now(),
+    });
     this.#jobStates.set(queryId, { state: "RUNNING" });
-    return this.#status(statement, `stream/${quoteName(sink.name)}/create`, `Created query with ID ${queryId}`, queryId, [...translated.warnings]);
+    return this.#status(
+      statement,
+      `stream/${quoteName(sink.name)}/create`,
+      `Created query with ID ${queryId}`,
+      queryId,
+      [...translated.warnings],
+    );
   }
 
   #sourceSummary(s: CatalogSource): Record<string, unknown> {
-    return { type: s.sourceType, name: s.name, topic: s.topic, keyFormat: s.keyFormat, valueFormat: s.valueFormat, isWindowed: s.windowed !== undefined };
+    return {
+      type: s.sourceType,
+      name: s.name,
+      topic: s.topic,
+      keyFormat: s.keyFormat,
+      valueFormat: s.valueFormat,
+      isWindowed: s.windowed !== undefined,
+    };
   }
 
   #queryState(id: string): { state: string; error?: string } {
@@ -409,7 +535,11 @@ export class KsqlExecutor {
 
   #queryInfo(q: CatalogQuery): Record<string, unknown> {
     const sink = this.#catalog.source(q.sink);
-    const state = this.#queryState(q.id).state === "RUNNING" ? "RUNNING" : this.#queryState(q.id).state === "UNKNOWN" ? "UNRESPONSIVE" : "ERROR";
+    const state = this.#queryState(q.id).state === "RUNNING"
+      ? "RUNNING"
+      : this.#queryState(q.id).state === "UNKNOWN"
+      ? "UNRESPONSIVE"
+      : "ERROR";
     return {
       queryString: q.statement,
       sinks: [q.sink],
@@ -429,9 +559,17 @@ export class KsqlExecutor {
         const type = statement.what === "STREAMS" ? "STREAM" : "TABLE";
         const list = this.#catalog.sources().filter((s) => s.sourceType === type);
         if (statement.extended) {
-          return { "@type": "source_descriptions", ...base, sourceDescriptions: list.map((s) => this.#description(s, true)) };
+          return {
+            "@type": "source_descriptions",
+            ...base,
+            sourceDescriptions: list.map((s) => this.#description(s, true)),
+          };
         }
-        return { "@type": statement.what.toLowerCase(), ...base, [statement.what.toLowerCase()]: list.map((s) => this.#sourceSummary(s)) };
+        return {
+          "@type": statement.what.toLowerCase(),
+          ...base,
+          [statement.what.toLowerCase()]: list.map((s) => this.#sourceSummary(s)),
+        };
       }
       case "TOPICS": {
         const names = (await this.#admin.listTopics()).filter((n) => !n.startsWith("_")).sort();
@@ -439,7 +577,10 @@ export class KsqlExecutor {
         return {
           "@type": "kafka_topics",
           ...base,
-          topics: topics.sort((a, b) => a.name.localeCompare(b.name)).map((t) => ({ name: t.name, replicaInfo: t.partitions.map((p) => p.replicas.length) })),
+          topics: topics.sort((a, b) => a.name.localeCompare(b.name)).map((t) => ({
+            name: t.name,
+            replicaInfo: t.partitions.map((p) => p.replicas.length),
+          })),
         };
       }
       case "QUERIES":
@@ -474,10 +615,22 @@ export class KsqlExecutor {
   #description(s: CatalogSource, extended: boolean): Record<string, unknown> {
     const fields: { name: string; schema: SchemaInfo; type?: string }[] = [];
     for (const c of [...s.columns.filter((c) => c.key), ...s.columns.filter((c) => !c.key)]) {
-      fields.push(c.key ? { name: c.name, schema: schemaInfo(c.type), type: "KEY" } : { name: c.name, schema: schemaInfo(c.type) });
+      fields.push(
+        c.key
+          ? { name: c.name, schema: schemaInfo(c.type), type: "KEY" }
+          : { name: c.name, schema: schemaInfo(c.type) },
+      );
     }
     const queries = this.#catalog.queries();
-    const brief = (q: CatalogQuery) => ({ queryString: q.statement, sinks: [q.sink], sinkKafkaTopics: [this.#catalog.source(q.sink)?.topic ?? q.sink], id: q.id, statusCount: { RUNNING: 1 }, queryType: "PERSISTENT", state: "RUNNING" });
+    const brief = (q: CatalogQuery) => ({
+      queryString: q.statement,
+      sinks: [q.sink],
+      sinkKafkaTopics: [this.#catalog.source(q.sink)?.topic ?? q.sink],
+      id: q.id,
+      statusCount: { RUNNING: 1 },
+      queryType: "PERSISTENT",
+      state: "RUNNING",
+    });
     return {
       name: s.name,
       windowType: s.windowed?.type ?? null,
@@ -505,7 +658,12 @@ export class KsqlExecutor {
   #describe(statement: Statement & { kind: "describe" }): Entity {
     const source = this.#catalog.source(statement.name);
     if (!source) throw new KsqlError(`Could not find STREAM/TABLE '${statement.name}' in the Metastore`);
-    return { "@type": "sourceDescription", statementText: statement.text, sourceDescription: this.#description(source, statement.extended), warnings: [] };
+    return {
+      "@type": "sourceDescription",
+      statementText: statement.text,
+      sourceDescription: this.#description(source, statement.extended),
+      warnings: [],
+    };
   }
 
   async #drop(statement: Statement & { kind: "drop" }): Promise<Entity> {
@@ -518,7 +676,9 @@ export class KsqlExecutor {
       throw new KsqlError(`Source ${name} does not exist`);
     }
     if (source.sourceType !== statement.sourceType) {
-      throw new KsqlError(`Incompatible data source type is ${source.sourceType}, but statement was DROP ${statement.sourceType}`);
+      throw new KsqlError(
+        `Incompatible data source type is ${source.sourceType}, but statement was DROP ${statement.sourceType}`,
+      );
     }
     const writers = this.#catalog.queries().filter((q) => q.sink === name).map((q) => q.id);
     const readers = this.#catalog.queries().filter((q) => q.sources.includes(name) && q.sink !== name).map((q) => q.id);
@@ -526,7 +686,9 @@ export class KsqlExecutor {
       const parts = [];
       if (writers.length > 0) parts.push(`The following queries write into this source: [${writers.join(", ")}]`);
       if (readers.length > 0) parts.push(`The following queries read from this source: [${readers.join(", ")}]`);
-      throw new KsqlError(`Cannot drop ${name}.\n${parts.join("\n")}\nYou need to terminate them before dropping ${name}`);
+      throw new KsqlError(
+        `Cannot drop ${name}.\n${parts.join("\n")}\nYou need to terminate them before dropping ${name}`,
+      );
     }
     await this.#engine.ddl([`DROP TABLE IF EXISTS ${quoteName(name)}`]);
     this.#catalog.nextSequence();
@@ -560,7 +722,13 @@ export class KsqlExecutor {
     const statements = parseKsql(text);
     if (statements.length !== 1) throw new KsqlError("Expected exactly one SELECT statement");
     const statement = statements[0]!;
-    if (statement.kind !== "select") throw new KsqlError(`Only SELECT statements can be run on this endpoint; run ${statement.kind === "show" ? "SHOW" : "other"} statements on /ksql`);
+    if (statement.kind !== "select") {
+      throw new KsqlError(
+        `Only SELECT statements can be run on this endpoint; run ${
+          statement.kind === "show" ? "SHOW" : "other"
+        } statements on /ksql`,
+      );
+    }
     const query = statement.query;
     if (query.join) throw new KsqlUnsupportedError("JOIN", "join in a downstream system, or run the query on ksqlDB");
     const source = this.#catalog.source(query.from.name);
@@ -568,7 +736,12 @@ export class KsqlExecutor {
     const push = query.emit === "CHANGES";
     const props: Props = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, String(v)]));
     const queryId = `transient_${source.name}_${Math.floor(Math.random() * 1e18)}`;
-    const translated = translateQuery(query, this.#catalog, { mode: push ? "push" : "pull", queryId, offsetReset: offsetReset(props), statementText: statement.text });
+    const translated = translateQuery(query, this.#catalog, {
+      mode: push ? "push" : "pull",
+      queryId,
+      offsetReset: offsetReset(props),
+      statementText: statement.text,
+    });
     const controller = new AbortController();
     signal.addEventListener("abort", () => controller.abort(), { once: true });
     const select = await this.#engine.select(translated.sql, { name: queryId, signal: controller.signal });

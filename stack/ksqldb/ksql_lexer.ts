@@ -21,7 +21,31 @@ export interface Token {
   readonly column: number;
 }
 
-const SYMBOLS = ["->", "<=", ">=", "<>", "!=", "||", "::", "(", ")", "<", ">", ",", ";", ".", "*", "+", "-", "/", "%", "[", "]", "=", ":"];
+const SYMBOLS = [
+  "->",
+  "<=",
+  ">=",
+  "<>",
+  "!=",
+  "||",
+  "::",
+  "(",
+  ")",
+  "<",
+  ">",
+  ",",
+  ";",
+  ".",
+  "*",
+  "+",
+  "-",
+  "/",
+  "%",
+  "[",
+  "]",
+  "=",
+  ":",
+];
 
 /**
  * Tokenizes `text`; comments (`-- ...`, `/* ... *\/`) are skipped.
@@ -70,7 +94,10 @@ export function tokenize(text: string): Token[] {
       let j = i + 1;
       for (;;) {
         if (j >= text.length) {
-          throw new KsqlSyntaxError(c === "'" ? "Unterminated string literal" : "Unterminated quoted identifier", start);
+          throw new KsqlSyntaxError(
+            c === "'" ? "Unterminated string literal" : "Unterminated quoted identifier",
+            start,
+          );
         }
         if (text[j] === c) {
           if (text[j + 1] === c) {

@@ -91,11 +91,17 @@ export function fromEngineType(type: EngineType, rename = true): KsqlType {
       return {
         type: "STRUCT",
         fields: (type.fields ?? []).map((f): StructField =>
-          rename ? { name: f.name.toUpperCase(), type: fromEngineType(f.type, rename), json: f.name } : { name: f.name, type: fromEngineType(f.type, rename) }
+          rename
+            ? { name: f.name.toUpperCase(), type: fromEngineType(f.type, rename), json: f.name }
+            : { name: f.name, type: fromEngineType(f.type, rename) }
         ),
       };
     default:
-      throw new TypeError(`The query produces a value of Flink type "${type.flinkType ?? type.type}", which ksqlDB has no type for; CAST it`);
+      throw new TypeError(
+        `The query produces a value of Flink type "${
+          type.flinkType ?? type.type
+        }", which ksqlDB has no type for; CAST it`,
+      );
   }
 }
 
@@ -151,9 +157,18 @@ export function schemaInfo(type: KsqlType): SchemaInfo {
     case "MAP":
       return { type: "MAP", fields: null, memberSchema: schemaInfo(type.value) };
     case "STRUCT":
-      return { type: "STRUCT", fields: type.fields.map((f) => ({ name: f.name, schema: schemaInfo(f.type) })), memberSchema: null };
+      return {
+        type: "STRUCT",
+        fields: type.fields.map((f) => ({ name: f.name, schema: schemaInfo(f.type) })),
+        memberSchema: null,
+      };
     case "DECIMAL":
-      return { type: "DECIMAL", fields: null, memberSchema: null, parameters: { precision: type.precision, scale: type.scale } };
+      return {
+        type: "DECIMAL",
+        fields: null,
+        memberSchema: null,
+        parameters: { precision: type.precision, scale: type.scale },
+      };
     default:
       return { type: type.type, fields: null, memberSchema: null };
   }

@@ -7,12 +7,12 @@
  *
  * @module
  */
-export { serveKsqldb, type KsqldbServer, type ServeOptions } from "./server.ts";
+export { type KsqldbServer, serveKsqldb, type ServeOptions } from "./server.ts";
 export { type KsqldbConfig, loadKsqldbConfig } from "./ksqldb_config.ts";
 export { parseKsql, splitStatements, statementAt } from "./parse_ksql.ts";
-export { translateQuery, type TranslatedQuery } from "./translate_query.ts";
+export { type TranslatedQuery, translateQuery } from "./translate_query.ts";
 export { Catalog } from "./catalog.ts";
 export { FlinkEngineClient } from "./flink_engine_client.ts";
-export { KsqlExecutor, KSQL_VERSION } from "./ksql_executor.ts";
+export { KSQL_VERSION, KsqlExecutor } from "./ksql_executor.ts";
 export { FlinkEngineError, KsqlError, KsqlSyntaxError, KsqlUnsupportedError } from "./ksql_error.ts";
 export type { KsqlType, Statement } from "./ksql_ast.ts";

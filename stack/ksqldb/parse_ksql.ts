@@ -6,19 +6,66 @@
  *
  * @module
  */
-import type { ColumnDef, Expr, KsqlType, PropValue, SelectItem, SelectQuery, SourceRef, Statement, StatementBody, StructField, WindowClause } from "./ksql_ast.ts";
+import type {
+  ColumnDef,
+  Expr,
+  KsqlType,
+  PropValue,
+  SelectItem,
+  SelectQuery,
+  SourceRef,
+  Statement,
+  StatementBody,
+  StructField,
+  WindowClause,
+} from "./ksql_ast.ts";
 import { KsqlSyntaxError, KsqlUnsupportedError } from "./ksql_error.ts";
 import { type Token, tokenize } from "./ksql_lexer.ts";
 
 const CLAUSE_WORDS = new Set([
-  "FROM", "WHERE", "GROUP", "WINDOW", "HAVING", "EMIT", "LIMIT", "PARTITION", "JOIN", "LEFT", "INNER", "FULL",
-  "RIGHT", "OUTER", "ON", "WITHIN", "AS", "AND", "OR", "NOT", "IS", "IN", "LIKE", "BETWEEN", "WITH", "SELECT",
-  "THEN", "ELSE", "END", "WHEN",
+  "FROM",
+  "WHERE",
+  "GROUP",
+  "WINDOW",
+  "HAVING",
+  "EMIT",
+  "LIMIT",
+  "PARTITION",
+  "JOIN",
+  "LEFT",
+  "INNER",
+  "FULL",
+  "RIGHT",
+  "OUTER",
+  "ON",
+  "WITHIN",
+  "AS",
+  "AND",
+  "OR",
+  "NOT",
+  "IS",
+  "IN",
+  "LIKE",
+  "BETWEEN",
+  "WITH",
+  "SELECT",
+  "THEN",
+  "ELSE",
+  "END",
+  "WHEN",
 ]);
 
 const UNIT_MS: Readonly<Record<string, number>> = {
-  MILLISECOND: 1, MILLISECONDS: 1, SECOND: 1000, SECONDS: 1000, MINUTE: 60_000, MINUTES: 60_000,
-  HOUR: 3_600_000, HOURS: 3_600_000, DAY: 86_400_000, DAYS: 86_400_000,
+  MILLISECOND: 1,
+  MILLISECONDS: 1,
+  SECOND: 1000,
+  SECONDS: 1000,
+  MINUTE: 60_000,
+  MINUTES: 60_000,
+  HOUR: 3_600_000,
+  HOURS: 3_600_000,
+  DAY: 86_400_000,
+  DAYS: 86_400_000,
 };
 
 /** A statement's text as found in the request, for errors that happen before it parses. */
@@ -136,14 +183,27 @@ class Parser {
       case "SHOW":
       case "LIST": {
         this.next();
-        const what = this.expectWord("STREAMS", "TABLES", "TOPICS", "QUERIES", "PROPERTIES", "FUNCTIONS", "ALL", "TYPES", "CONNECTORS", "VARIABLES");
+        const what = this.expectWord(
+          "STREAMS",
+          "TABLES",
+          "TOPICS",
+          "QUERIES",
+          "PROPERTIES",
+          "FUNCTIONS",
+          "ALL",
+          "TYPES",
+          "CONNECTORS",
+          "VARIABLES",
+        );
         if (what === "ALL") this.expectWord("TOPICS");
         const extended = this.acceptWord("EXTENDED");
         return { kind: "show", what: what === "ALL" ? "TOPICS" : what, extended };
       }
       case "DESCRIBE": {
         this.next();
-        if (this.isWord("FUNCTION", "CONNECTOR", "STREAMS", "TABLES")) throw new KsqlUnsupportedError(`DESCRIBE ${this.peek.value}`);
+        if (this.isWord("FUNCTION", "CONNECTOR", "STREAMS", "TABLES")) {
+          throw new KsqlUnsupportedError(`DESCRIBE ${this.peek.value}`);
+        }
         const name = this.identifier("a stream or table name").name;
         return { kind: "describe", name, extended: this.acceptWord("EXTENDED") };
       }
@@ -172,7 +232,9 @@ class Parser {
       case "SET": {
         this.next();
         const name = this.next();
-        if (name.kind !== "string") this.fail("Expecting a quoted property name, like SET 'auto.offset.reset' = 'earliest'", name);
+        if (name.kind !== "string") {
+          this.fail("Expecting a quoted property name, like SET 'auto.offset.reset' = 'earliest'", name);
+        }
         this.expectSymbol("=");
         const value = this.next();
         if (value.kind !== "string") this.fail("Expecting a quoted property value", value);
@@ -240,7 +302,10 @@ class Parser {
     }
     if (columns.length === 0 && !this.isWord("AS")) {
       // ksqlDB infers columns only from a schema registry
-      throw new KsqlUnsupportedError("CREATE without a column list (schema inference needs Schema Registry)", "declare the columns");
+      throw new KsqlUnsupportedError(
+        "CREATE without a column list (schema inference needs Schema Registry)",
+        "declare the columns",
+      );
     }
     return { kind: "createSource", sourceType, orReplace, ifNotExists, name, columns, props };
   }
@@ -255,8 +320,9 @@ class Parser {
       const value = this.next();
       if (value.kind === "string") props[key] = value.value;
       else if (value.kind === "number") props[key] = Number(value.value);
-      else if (value.kind === "word" && (value.value === "TRUE" || value.value === "FALSE")) props[key] = value.value === "TRUE";
-      else this.fail(`Expecting a literal value for property ${key}`, value);
+      else if (value.kind === "word" && (value.value === "TRUE" || value.value === "FALSE")) {
+        props[key] = value.value === "TRUE";
+      } else this.fail(`Expecting a literal value for property ${key}`, value);
     } while (this.acceptSymbol(","));
     this.expectSymbol(")");
     return props;
@@ -339,7 +405,10 @@ class Parser {
         items.push({ k: "star" });
         continue;
       }
-      if ((this.peek.kind === "word" || this.peek.kind === "quoted") && this.peekAt(1).value === "." && this.peekAt(2).value === "*") {
+      if (
+        (this.peek.kind === "word" || this.peek.kind === "quoted") && this.peekAt(1).value === "." &&
+        this.peekAt(2).value === "*"
+      ) {
         const qualifier = this.identifier().name;
         this.next();
         this.next();
@@ -362,7 +431,9 @@ class Parser {
       if (this.acceptWord("WITHIN")) throw new KsqlUnsupportedError("Stream-stream joins (JOIN ... WITHIN)");
       this.expectWord("ON");
       join = { type, source, on: this.expr() };
-      if (this.isWord("JOIN", "LEFT", "INNER", "FULL", "RIGHT")) throw new KsqlUnsupportedError("Joins of more than two sources");
+      if (this.isWord("JOIN", "LEFT", "INNER", "FULL", "RIGHT")) {
+        throw new KsqlUnsupportedError("Joins of more than two sources");
+      }
     }
     let window: WindowClause | undefined;
     if (this.acceptWord("WINDOW")) window = this.windowClause();
@@ -383,7 +454,9 @@ class Parser {
     let limit: number | undefined;
     if (this.acceptWord("LIMIT")) {
       const token = this.next();
-      if (token.kind !== "number" || !/^\d+$/.test(token.value)) this.fail("Expecting a whole number after LIMIT", token);
+      if (token.kind !== "number" || !/^\d+$/.test(token.value)) {
+        this.fail("Expecting a whole number after LIMIT", token);
+      }
       limit = Number(token.value);
     }
     return {
@@ -444,7 +517,9 @@ class Parser {
     if (amount.kind !== "number") this.fail("Expecting a duration like 1 MINUTE", amount);
     const unit = this.next();
     const ms = UNIT_MS[unit.value];
-    if (unit.kind !== "word" || ms === undefined) this.fail(`Expecting a time unit (SECONDS, MINUTES, ...), but found '${unit.raw}'`, unit);
+    if (unit.kind !== "word" || ms === undefined) {
+      this.fail(`Expecting a time unit (SECONDS, MINUTES, ...), but found '${unit.raw}'`, unit);
+    }
     return Number(amount.value) * ms;
   }
 
@@ -492,7 +567,9 @@ class Parser {
       this.expectWord("NULL");
       return { k: "isnull", expr: left, not };
     }
-    const not = this.isWord("NOT") && ["BETWEEN", "IN", "LIKE"].includes(this.peekAt(1).value) ? (this.next(), true) : false;
+    const not = this.isWord("NOT") && ["BETWEEN", "IN", "LIKE"].includes(this.peekAt(1).value)
+      ? (this.next(), true)
+      : false;
     if (this.acceptWord("BETWEEN")) {
       const low = this.concat();
       this.expectWord("AND");
@@ -600,7 +677,9 @@ class Parser {
       case "ARRAY":
       case "MAP":
       case "STRUCT":
-        if (this.peekAt(1).value === "[" || this.peekAt(1).value === "(") throw new KsqlUnsupportedError(`${token.value} constructors`);
+        if (this.peekAt(1).value === "[" || this.peekAt(1).value === "(") {
+          throw new KsqlUnsupportedError(`${token.value} constructors`);
+        }
     }
     this.next();
     if (this.acceptSymbol("(")) {

@@ -25,7 +25,9 @@ function json(body: unknown, status = 200): Response {
 }
 
 function failure(error: unknown, status?: number): Response {
-  const body = error instanceof StatementFailure ? errorBody(error.cause, error.statementText, error.entities) : errorBody(error);
+  const body = error instanceof StatementFailure
+    ? errorBody(error.cause, error.statementText, error.entities)
+    : errorBody(error);
   return json(body, status ?? (body.error_code >= 50000 ? 500 : 400));
 }
 
@@ -87,7 +89,10 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
   const admin: Admin = kafkaClient({ brokers: config.brokers, clientId: "tickpipe-ksqldb" }).admin();
   await admin.connect();
   const engine = new FlinkEngineClient(config.engineUrl);
-  const executor = new KsqlExecutor(catalog, engine, admin, { bootstrap: config.bootstrap, serviceId: config.serviceId });
+  const executor = new KsqlExecutor(catalog, engine, admin, {
+    bootstrap: config.bootstrap,
+    serviceId: config.serviceId,
+  });
   const shutdown = new AbortController();
   const running = new Map<string, AbortController>();
   let clusterId = "";
@@ -108,7 +113,12 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
   await sync();
   const timer = setInterval(sync, (options.syncSeconds ?? 5) * 1000);
 
-  async function startQuery(request: Request, completed: Promise<void>, sql: string, properties: Record<string, unknown>) {
+  async function startQuery(
+    request: Request,
+    completed: Promise<void>,
+    sql: string,
+    properties: Record<string, unknown>,
+  ) {
     const controller = new AbortController();
     const stopQuery = () => controller.abort();
     // the client went away: request.signal sees an aborted fetch, `completed` a closed connection
@@ -132,7 +142,9 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
 
   async function handleQuery(request: Request, completed: Promise<void>): Promise<Response> {
     const body = await readJson(request);
-    if (typeof body.ksql !== "string") throw new KsqlError("The request needs a \"ksql\" string", { errorCode: ERROR_CODES.badRequest });
+    if (typeof body.ksql !== "string") {
+      throw new KsqlError('The request needs a "ksql" string', { errorCode: ERROR_CODES.badRequest });
+    }
     const properties = (body.streamsProperties ?? body.properties ?? {}) as Record<string, unknown>;
     const { query, stop } = await startQuery(request, completed, body.ksql, properties);
     async function* lines(): AsyncGenerator<string> {
@@ -144,20 +156,28 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
         yield `${JSON.stringify({ row: { columns: row } })},\n`;
         limited = true;
       }
-      yield limited && /\bLIMIT\b/i.test(String(body.ksql)) ? `${JSON.stringify({ finalMessage: "Limit Reached" })}]\n` : `${JSON.stringify({ finalMessage: "Query Completed" })}]\n`;
+      yield limited && /\bLIMIT\b/i.test(String(body.ksql))
+        ? `${JSON.stringify({ finalMessage: "Limit Reached" })}]\n`
+        : `${JSON.stringify({ finalMessage: "Query Completed" })}]\n`;
     }
     return streamResponse(lines(), JSON_TYPE, stop);
   }
 
   async function handleQueryStream(request: Request, completed: Promise<void>): Promise<Response> {
     const body = await readJson(request);
-    if (typeof body.sql !== "string") throw new KsqlError("The request needs a \"sql\" string", { errorCode: ERROR_CODES.badRequest });
+    if (typeof body.sql !== "string") {
+      throw new KsqlError('The request needs a "sql" string', { errorCode: ERROR_CODES.badRequest });
+    }
     const properties = (body.properties ?? body.streamsProperties ?? {}) as Record<string, unknown>;
     const { query, stop } = await startQuery(request, completed, body.sql, properties);
     const accept = request.headers.get("accept") ?? "";
     const asArray = accept.includes("application/json");
     async function* lines(): AsyncGenerator<string> {
-      const header: Record<string, unknown> = { queryId: query.queryId, columnNames: query.columnNames, columnTypes: query.columnTypes };
+      const header: Record<string, unknown> = {
+        queryId: query.queryId,
+        columnNames: query.columnNames,
+        columnTypes: query.columnTypes,
+      };
       if (query.warnings.length > 0) header.warnings = query.warnings.map((message) => ({ message }));
       yield asArray ? `[${JSON.stringify(header)}` : `${JSON.stringify(header)}\n`;
       for await (const row of query.rows) yield asArray ? `,\n${JSON.stringify(row)}` : `${JSON.stringify(row)}\n`;
@@ -170,29 +190,48 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
     const { pathname } = new URL(request.url);
     try {
       if (request.method === "GET" && pathname === "/info") {
-        return json({ KsqlServerInfo: { version: KSQL_VERSION, kafkaClusterId: clusterId, ksqlServiceId: config.serviceId, serverStatus: executor.engineReady ? "RUNNING" : "ERROR" } });
+        return json({
+          KsqlServerInfo: {
+            version: KSQL_VERSION,
+            kafkaClusterId: clusterId,
+            ksqlServiceId: config.serviceId,
+            serverStatus: executor.engineReady ? "RUNNING" : "ERROR",
+          },
+        });
       }
       if (request.method === "GET" && pathname === "/healthcheck") {
         const healthy = executor.engineReady && lastSyncError === "";
         return json({
           isHealthy: healthy,
-          details: { metastore: { isHealthy: true }, kafka: { isHealthy: true }, commandRunner: { isHealthy: healthy } },
+          details: {
+            metastore: { isHealthy: true },
+            kafka: { isHealthy: true },
+            commandRunner: { isHealthy: healthy },
+          },
         }, healthy ? 200 : 503);
       }
       if (request.method === "GET" && pathname.startsWith("/status/")) {
         const status = executor.commandStatus(decodeURIComponent(pathname.slice("/status/".length)));
         if (status) return json(status);
-        return json({ "@type": "generic_error", error_code: ERROR_CODES.notFound, message: `Command not found: ${pathname.slice(8)}` }, 404);
+        return json({
+          "@type": "generic_error",
+          error_code: ERROR_CODES.notFound,
+          message: `Command not found: ${pathname.slice(8)}`,
+        }, 404);
       }
       if (request.method === "POST" && pathname === "/ksql") {
         const body = await readJson(request);
-        if (typeof body.ksql !== "string") throw new KsqlError("The request needs a \"ksql\" string", { errorCode: ERROR_CODES.badRequest });
+        if (typeof body.ksql !== "string") {
+          throw new KsqlError('The request needs a "ksql" string', { errorCode: ERROR_CODES.badRequest });
+        }
         const entities = await executor.execute(body.ksql, (body.streamsProperties ?? {}) as Record<string, unknown>);
         for (const entity of entities) for (const w of entity.warnings) console.warn(w.message);
         return json(entities);
       }
       if (request.method === "POST" && pathname === "/query") return await handleQuery(request, info.completed);
-      if (request.method === "POST" && pathname === "/query-stream") return await handleQueryStream(request, info.completed);
+      if (request.method === "POST" && pathname === "/query-stream") {
+        return await handleQueryStream(request, info.completed);
+      }
       if (request.method === "POST" && pathname === "/close-query") {
         const body = await readJson(request);
         const controller = running.get(String(body.queryId));
@@ -200,14 +239,23 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
         controller.abort();
         return new Response(null, { status: 200 });
       }
-      return json({ "@type": "generic_error", error_code: ERROR_CODES.notFound, message: `No resource ${request.method} ${pathname}` }, 404);
+      return json({
+        "@type": "generic_error",
+        error_code: ERROR_CODES.notFound,
+        message: `No resource ${request.method} ${pathname}`,
+      }, 404);
     } catch (error) {
-      if (!(error instanceof KsqlError) && !(error instanceof StatementFailure)) console.error(`${request.method} ${pathname} failed:`, error);
+      if (!(error instanceof KsqlError) && !(error instanceof StatementFailure)) {
+        console.error(`${request.method} ${pathname} failed:`, error);
+      }
       return failure(error);
     }
   }
 
-  const server = Deno.serve({ hostname: config.host, port: config.port, signal: shutdown.signal, onListen: () => {} }, handle);
+  const server = Deno.serve(
+    { hostname: config.host, port: config.port, signal: shutdown.signal, onListen: () => {} },
+    handle,
+  );
   return {
     url: `http://${config.host}:${server.addr.port}`,
     executor,
@@ -224,7 +272,9 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
 async function main(): Promise<void> {
   const config = loadKsqldbConfig();
   const server = await serveKsqldb(config);
-  console.log(`ksqlDB-compatible server (ksqlDB ${KSQL_VERSION} API, Flink engine at ${config.engineUrl}) listening on ${server.url}`);
+  console.log(
+    `ksqlDB-compatible server (ksqlDB ${KSQL_VERSION} API, Flink engine at ${config.engineUrl}) listening on ${server.url}`,
+  );
   const stop = async () => {
     console.log("Stopping the ksqlDB-compatible server");
     await server.close();

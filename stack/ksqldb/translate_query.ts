@@ -47,11 +47,26 @@ export interface TranslatedQuery {
   readonly warnings: readonly string[];
 }
 
-const AGGREGATES = new Set(["AVG", "SUM", "MIN", "MAX", "COUNT", "LATEST_BY_OFFSET", "EARLIEST_BY_OFFSET", "COUNT_DISTINCT", "COLLECT_LIST", "COLLECT_SET"]);
+const AGGREGATES = new Set([
+  "AVG",
+  "SUM",
+  "MIN",
+  "MAX",
+  "COUNT",
+  "LATEST_BY_OFFSET",
+  "EARLIEST_BY_OFFSET",
+  "COUNT_DISTINCT",
+  "COLLECT_LIST",
+  "COLLECT_SET",
+]);
 
 type ScalarFn = (args: string[], name: string) => string;
 const fn = (flinkName: string, min: number, max: number): ScalarFn => (args, name) => {
-  if (args.length < min || args.length > max) throw new KsqlError(`Function ${name} takes ${min === max ? min : `${min} to ${max}`} arguments, not ${args.length}`);
+  if (args.length < min || args.length > max) {
+    throw new KsqlError(
+      `Function ${name} takes ${min === max ? min : `${min} to ${max}`} arguments, not ${args.length}`,
+    );
+  }
   return `${flinkName}(${args.join(", ")})`;
 };
 const SCALARS: Readonly<Record<string, ScalarFn>> = {
@@ -160,7 +175,8 @@ function hasAggregate(e: Expr): boolean {
     case "like":
       return hasAggregate(e.expr) || hasAggregate(e.pattern);
     case "case":
-      return (e.operand !== undefined && hasAggregate(e.operand)) || e.whens.some((w) => hasAggregate(w.when) || hasAggregate(w.then)) ||
+      return (e.operand !== undefined && hasAggregate(e.operand)) ||
+        e.whens.some((w) => hasAggregate(w.when) || hasAggregate(w.then)) ||
         (e.otherwise !== undefined && hasAggregate(e.otherwise));
     default:
       return false;
@@ -222,10 +238,15 @@ class QueryTranslator {
       case "WINDOWEND":
         if (this.#window) {
           const start = `${this.#fa}.\`$WS\``;
-          return { sql: name === "WINDOWSTART" ? start : `(${start} + ${this.#window.sizeMs})`, type: { type: "BIGINT" } };
+          return {
+            sql: name === "WINDOWSTART" ? start : `(${start} + ${this.#window.sizeMs})`,
+            type: { type: "BIGINT" },
+          };
         }
     }
-    throw new KsqlError(`Column '${name}' cannot be resolved in ${this.#source.sourceType.toLowerCase()} ${this.#source.name}`);
+    throw new KsqlError(
+      `Column '${name}' cannot be resolved in ${this.#source.sourceType.toLowerCase()} ${this.#source.name}`,
+    );
   }
 
   expr(e: Expr): Translated {
@@ -256,9 +277,15 @@ class QueryTranslator {
       case "index": {
         const base = this.expr(e.base);
         if (base.type?.type === "MAP") return { sql: `${base.sql}[${this.expr(e.index).sql}]`, type: base.type.value };
-        if (base.type?.type !== "ARRAY") throw new KsqlError(`Cannot index ${formatExpr(e.base)}: it is not an ARRAY or MAP`);
+        if (base.type?.type !== "ARRAY") {
+          throw new KsqlError(`Cannot index ${formatExpr(e.base)}: it is not an ARRAY or MAP`);
+        }
         const element = base.type.element;
-        const index = e.index.k === "neg" && e.index.expr.k === "lit" ? `-${e.index.expr.value}` : e.index.k === "lit" ? e.index.value : undefined;
+        const index = e.index.k === "neg" && e.index.expr.k === "lit"
+          ? `-${e.index.expr.value}`
+          : e.index.k === "lit"
+          ? e.index.value
+          : undefined;
         const nullOf = `CASE WHEN FALSE THEN ${base.sql}[1] END`;
         if (index !== undefined && /^-?\d+$/.test(index)) {
           const n = Number(index);
@@ -266,16 +293,22 @@ class QueryTranslator {
             const arr = formatExpr(e.base);
             const warning =
               `Statement "${this.#options.statementText}" reads ${arr}[0]: ksqlDB arrays are 1-based, so ${arr}[0] is always NULL; ` +
-                `use ${arr}[1] for the first element, or EXPLODE(${arr}) for one row per element`;
+              `use ${arr}[1] for the first element, or EXPLODE(${arr}) for one row per element`;
             if (!this.warnings.includes(warning)) this.warnings.push(warning);
             return { sql: nullOf, type: element };
           }
           if (n > 0) return { sql: `${base.sql}[${n}]`, type: element };
-          return { sql: `CASE WHEN CARDINALITY(${base.sql}) >= ${-n} THEN ${base.sql}[CARDINALITY(${base.sql}) + ${n + 1}] END`, type: element };
+          return {
+            sql: `CASE WHEN CARDINALITY(${base.sql}) >= ${-n} THEN ${base.sql}[CARDINALITY(${base.sql}) + ${
+              n + 1
+            }] END`,
+            type: element,
+          };
         }
         const i = this.expr(e.index).sql;
         return {
-          sql: `CASE WHEN ${i} >= 1 THEN ${base.sql}[${i}] WHEN ${i} < 0 AND CARDINALITY(${base.sql}) >= -(${i}) THEN ${base.sql}[CARDINALITY(${base.sql}) + 1 + ${i}] END`,
+          sql:
+            `CASE WHEN ${i} >= 1 THEN ${base.sql}[${i}] WHEN ${i} < 0 AND CARDINALITY(${base.sql}) >= -(${i}) THEN ${base.sql}[CARDINALITY(${base.sql}) + 1 + ${i}] END`,
           type: element,
         };
       }
@@ -297,13 +330,23 @@ class QueryTranslator {
         return { sql: `(${this.expr(e.expr).sql} IS ${e.not ? "NOT " : ""}NULL)`, type: { type: "BOOLEAN" } };
       case "between":
         return {
-          sql: `(${this.expr(e.expr).sql} ${e.not ? "NOT " : ""}BETWEEN ${this.expr(e.low).sql} AND ${this.expr(e.high).sql})`,
+          sql: `(${this.expr(e.expr).sql} ${e.not ? "NOT " : ""}BETWEEN ${this.expr(e.low).sql} AND ${
+            this.expr(e.high).sql
+          })`,
           type: { type: "BOOLEAN" },
         };
       case "in":
-        return { sql: `(${this.expr(e.expr).sql} ${e.not ? "NOT " : ""}IN (${e.list.map((x) => this.expr(x).sql).join(", ")}))`, type: { type: "BOOLEAN" } };
+        return {
+          sql: `(${this.expr(e.expr).sql} ${e.not ? "NOT " : ""}IN (${
+            e.list.map((x) => this.expr(x).sql).join(", ")
+          }))`,
+          type: { type: "BOOLEAN" },
+        };
       case "like":
-        return { sql: `(${this.expr(e.expr).sql} ${e.not ? "NOT " : ""}LIKE ${this.expr(e.pattern).sql})`, type: { type: "BOOLEAN" } };
+        return {
+          sql: `(${this.expr(e.expr).sql} ${e.not ? "NOT " : ""}LIKE ${this.expr(e.pattern).sql})`,
+          type: { type: "BOOLEAN" },
+        };
       case "case": {
         const parts = ["CASE"];
         if (e.operand) parts.push(this.expr(e.operand).sql);
@@ -325,11 +368,15 @@ class QueryTranslator {
   }
 
   explodeOf(e: Expr & { k: "call" }): KsqlType {
-    if (!this.#allowExplode) throw new KsqlError("EXPLODE can only be used in the SELECT list of a query on a STREAM without GROUP BY");
+    if (!this.#allowExplode) {
+      throw new KsqlError("EXPLODE can only be used in the SELECT list of a query on a STREAM without GROUP BY");
+    }
     if (e.args.length !== 1) throw new KsqlError("EXPLODE takes one ARRAY argument");
     const arg = this.expr(e.args[0]!);
     if (arg.type?.type !== "ARRAY") throw new KsqlUnsupportedError("EXPLODE of anything but an ARRAY column");
-    if (this.#explode && this.#explode.arg !== arg.sql) throw new KsqlUnsupportedError("More than one EXPLODE of different arrays in one query");
+    if (this.#explode && this.#explode.arg !== arg.sql) {
+      throw new KsqlUnsupportedError("More than one EXPLODE of different arrays in one query");
+    }
     this.#explode = { arg: arg.sql, type: arg.type.element };
     return arg.type.element;
   }
@@ -426,8 +473,12 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
   if (query.emit === "FINAL") throw new KsqlUnsupportedError("EMIT FINAL", "use EMIT CHANGES");
   const window = query.window;
   if (window?.type === "SESSION") throw new KsqlUnsupportedError("SESSION windows", "use TUMBLING or HOPPING");
-  if (window && source.sourceType === "TABLE") throw new KsqlError("Windowed aggregations are only supported on STREAM sources");
-  if (window?.type === "HOPPING" && (window.sizeMs % window.advanceMs! !== 0 || window.sizeMs / window.advanceMs! > 100)) {
+  if (window && source.sourceType === "TABLE") {
+    throw new KsqlError("Windowed aggregations are only supported on STREAM sources");
+  }
+  if (
+    window?.type === "HOPPING" && (window.sizeMs % window.advanceMs! !== 0 || window.sizeMs / window.advanceMs! > 100)
+  ) {
     throw new KsqlUnsupportedError("HOPPING windows whose SIZE is not a multiple (up to 100x) of ADVANCE BY");
   }
   const alias = query.from.alias ?? query.from.name;
@@ -449,7 +500,10 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
         throw new KsqlError(`Source '${item.qualifier}' is not in the FROM clause of the query`);
       }
       if (aggregate) throw new KsqlError("SELECT * cannot be used with GROUP BY");
-      const ordered: CatalogColumn[] = [...source.columns.filter((c) => c.key), ...source.columns.filter((c) => !c.key)];
+      const ordered: CatalogColumn[] = [
+        ...source.columns.filter((c) => c.key),
+        ...source.columns.filter((c) => !c.key),
+      ];
       for (const c of ordered) selects.push({ sql: `${fa}.${quoteName(c.json)}`, name: c.name, key: false });
       return;
     }
@@ -458,7 +512,9 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
   t.allowExplode = false;
   const seen = new Set<string>();
   for (const s of selects) {
-    if (seen.has(s.name)) throw new KsqlError(`The projection contains the column '${s.name}' more than once; give one an alias`);
+    if (seen.has(s.name)) {
+      throw new KsqlError(`The projection contains the column '${s.name}' more than once; give one an alias`);
+    }
     seen.add(s.name);
   }
 
@@ -473,7 +529,9 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
     if (projected) projected.key = true;
     else if (options.mode === "persistent") {
       throw new KsqlError(
-        `Key missing from projection: the GROUP BY expression ${formatExpr(query.groupBy![i]!)} must be in the SELECT list of a CREATE TABLE AS SELECT`,
+        `Key missing from projection: the GROUP BY expression ${
+          formatExpr(query.groupBy![i]!)
+        } must be in the SELECT list of a CREATE TABLE AS SELECT`,
       );
     }
   }
@@ -496,7 +554,8 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
     const p = query.partitionBy[0]!;
     if (!(p.k === "lit" && p.type === "null")) {
       const sql = t.expr(p).sql;
-      const projected = selects.find((s) => s.sql === sql) ?? (p.k === "col" ? selects.find((s) => s.name === p.name) : undefined);
+      const projected = selects.find((s) => s.sql === sql) ??
+        (p.k === "col" ? selects.find((s) => s.name === p.name) : undefined);
       if (projected) projected.key = true;
       else selects.unshift({ sql, name: outputName(p, 0), key: true });
     }
@@ -508,7 +567,9 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
       const projected = selects.find((s) => s.sql === `${fa}.${quoteName(c.json)}`);
       if (projected) projected.key = true;
       else if (source.sourceType === "TABLE") {
-        throw new KsqlError(`Key missing from projection: the PRIMARY KEY column ${c.name} of ${source.name} must be in the SELECT list`);
+        throw new KsqlError(
+          `Key missing from projection: the PRIMARY KEY column ${c.name} of ${source.name} must be in the SELECT list`,
+        );
       }
     }
   }
@@ -526,13 +587,21 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
       from = `(SELECT \`$T\`.*, ${rt} - MOD(${rt}, ${window.sizeMs}) AS \`$WS\` FROM ${inner}) AS ${fa}`;
     } else {
       const advance = window.advanceMs!;
-      const starts = Array.from({ length: window.sizeMs / advance }, (_, k) => `${rt} - MOD(${rt}, ${advance}) - ${k * advance}`);
-      from = `(SELECT \`$T\`.*, \`$W\`.\`$WS\` FROM ${inner} CROSS JOIN UNNEST(ARRAY[${starts.join(", ")}]) AS \`$W\`(\`$WS\`) ` +
+      const starts = Array.from(
+        { length: window.sizeMs / advance },
+        (_, k) => `${rt} - MOD(${rt}, ${advance}) - ${k * advance}`,
+      );
+      from =
+        `(SELECT \`$T\`.*, \`$W\`.\`$WS\` FROM ${inner} CROSS JOIN UNNEST(ARRAY[${
+          starts.join(", ")
+        }]) AS \`$W\`(\`$WS\`) ` +
         `WHERE \`$W\`.\`$WS\` + ${window.sizeMs} > ${rt}) AS ${fa}`;
     }
   }
   if (explode) {
-    const columns = explode.type.type === "STRUCT" ? explode.type.fields.map((f) => quoteName(f.json ?? f.name)) : ["`$V`"];
+    const columns = explode.type.type === "STRUCT"
+      ? explode.type.fields.map((f) => quoteName(f.json ?? f.name))
+      : ["`$V`"];
     from += ` CROSS JOIN UNNEST(${explode.arg}) AS ${EXPLODE_ALIAS}(${columns.join(", ")})`;
   }
 
@@ -542,7 +611,9 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
   if (conditions.length > 0) sql += ` WHERE ${conditions.map((c) => `(${c})`).join(" AND ")}`;
   if (groupSql.length > 0) sql += ` GROUP BY ${groupSql.join(", ")}`;
   if (having) sql += ` HAVING ${having}`;
-  if (query.limit !== undefined && options.mode === "persistent") throw new KsqlError("LIMIT cannot be used in a persistent query");
+  if (query.limit !== undefined && options.mode === "persistent") {
+    throw new KsqlError("LIMIT cannot be used in a persistent query");
+  }
 
   return {
     sql,
