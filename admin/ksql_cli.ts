@@ -4,15 +4,22 @@
  * Statements may span lines and end with `;`. SELECT rows stream in as they
  * arrive; Ctrl-C cancels the running query (at the prompt it drops the
  * unfinished statement); Ctrl-D or `exit` quits. `SET 'prop' = 'value';` and
- * `UNSET 'prop';` apply to the session; `history` lists what was run.
+ * `UNSET 'prop';` apply to the session. On a terminal, up/down browse the
+ * statements run before, kept in `--history` (default .data/ksqldb/cli_history;
+ * without read/write permission for it, history lasts for the session);
+ * `history` lists them.
  *
- *   deno task ksql [--url http://localhost:8088] [-e "SHOW STREAMS;"]
+ *   deno task ksql [--url http://localhost:8088] [-e "SHOW STREAMS;"] [--history FILE]
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { KsqldbClient, KsqldbError, ksqldbUrl, type KsqlEntity } from "./ksql_client.ts";
 import { runMain } from "../lib/run_main.ts";
+import { History, TerminalReader } from "./ksql_line_editor.ts";
+
+/** Where the shell keeps its history unless `--history` says otherwise. */
+export const DEFAULT_HISTORY_FILE = ".data/ksqldb/cli_history";
 
 const encoder = new TextEncoder();
 
@@ -183,11 +190,13 @@ export class StatementBuffer {
 export class KsqlShell {
   #client: KsqldbClient;
   #props: Record<string, string> = {};
-  #history: string[] = [];
+  #history: History;
   #running: AbortController | undefined;
 
-  constructor(client: KsqldbClient) {
+  /** @param history The statements run, added to by {@link run}. @default an empty history */
+  constructor(client: KsqldbClient, history: History = new History()) {
     this.#client = client;
+    this.#history = history;
   }
 
   /** Cancels the running query; false when none runs. */
@@ -202,7 +211,8 @@ export class KsqlShell {
     const text = statement.trim();
     const bare = text.replace(/;$/, "").trim();
     if (/^history$/i.test(bare)) {
-      write(`${this.#history.map((h, i) => `${String(i + 1).padStart(4)}  ${h.replace(/\s+/g, " ")}`).join("\n")}\n`);
+      const lines = this.#history.entries.map((h, i) => `${String(i + 1).padStart(4)}  ${h}`);
+      write(lines.length > 0 ? `${lines.join("\n")}\n` : "");
       return;
     }
     if (/^help$/i.test(bare)) {
@@ -212,7 +222,7 @@ export class KsqlShell {
       );
       return;
     }
-    this.#history.push(text);
+    this.#history.add(text);
     const set = /^SET\s+'([^']+)'\s*=\s*'([^']*)'\s*;?$/i.exec(text);
     if (set) {
       this.#props[set[1]!] = set[2]!;
@@ -275,9 +285,14 @@ async function* stdinLines(): AsyncGenerator<string> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { url: { type: "string" }, execute: { type: "string", short: "e" } } });
+  const { values } = parseArgs({
+    options: { url: { type: "string" }, execute: { type: "string", short: "e" }, history: { type: "string" } },
+  });
   const client = new KsqldbClient(values.url ?? ksqldbUrl());
-  const shell = new KsqlShell(client);
+  const interactive = Deno.stdin.isTerminal();
+  const historyFile = values.history ?? DEFAULT_HISTORY_FILE;
+  const history = interactive && values.execute === undefined ? await History.load(historyFile) : new History();
+  const shell = new KsqlShell(client, history);
   const buffer = new StatementBuffer();
   if (values.execute !== undefined) {
     for (const statement of buffer.push(values.execute.trim().endsWith(";") ? values.execute : `${values.execute};`)) {
@@ -285,33 +300,50 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const interactive = Deno.stdin.isTerminal();
   if (interactive) {
     const info = await client.info();
     write(
       `ksqlDB ${info.version} at ${client.url} (service id ${info.ksqlServiceId})\nStatements end with ';'. Ctrl-C cancels a query, Ctrl-D or 'exit' quits, 'help' for more.\n\n`,
     );
   }
-  const prompt = () => interactive && write(buffer.pending ? "    >> " : "ksql> ");
-  Deno.addSignalListener("SIGINT", () => {
-    if (!shell.cancel()) {
-      buffer.clear();
-      write("\n");
-      prompt();
+  const promptText = () => buffer.pending ? "    >> " : "ksql> ";
+  if (interactive) {
+    // raw mode while a line is edited; a query runs in normal mode, where Ctrl-C is SIGINT
+    Deno.addSignalListener("SIGINT", () => shell.cancel());
+    const reader = new TerminalReader(history, write);
+    let saved = true;
+    for (;;) {
+      const result = await reader.read(promptText());
+      if (result.kind === "eof") break;
+      if (result.kind === "interrupt") {
+        buffer.clear();
+        continue;
+      }
+      if (!buffer.pending && /^\s*(exit|quit)\s*;?\s*$/i.test(result.line)) break;
+      const statements = !buffer.pending && /^\s*(history|help)\s*;?\s*$/i.test(result.line)
+        ? [result.line]
+        : buffer.push(result.line);
+      for (const statement of statements) await shell.run(statement);
+      if (statements.length > 0 && saved && !(await history.save(historyFile))) {
+        saved = false;
+        write(`History is kept for this session only: cannot write "${historyFile}"\n`);
+      }
     }
+    write("Exiting ksqlDB.\n");
+    Deno.exit(0);
+  }
+  // statements piped in: no prompt, no line editing
+  Deno.addSignalListener("SIGINT", () => {
+    if (!shell.cancel()) buffer.clear();
   });
-  prompt();
   for await (const line of stdinLines()) {
     if (!buffer.pending && /^\s*(exit|quit)\s*;?\s*$/i.test(line)) break;
     if (!buffer.pending && /^\s*(history|help)\s*;?\s*$/i.test(line)) {
       await shell.run(line);
-      prompt();
       continue;
     }
     for (const statement of buffer.push(line)) await shell.run(statement);
-    prompt();
   }
-  if (interactive) write("Exiting ksqlDB.\n");
   Deno.exit(0);
 }
 

@@ -7,7 +7,7 @@ import { parseKsql, splitStatements, statementAt } from "../stack/ksqldb/parse_k
 import { KsqlSyntaxError, KsqlUnsupportedError } from "../stack/ksqldb/ksql_error.ts";
 import { Catalog } from "../stack/ksqldb/catalog.ts";
 import { translateQuery } from "../stack/ksqldb/translate_query.ts";
-import { flinkTableDdl } from "../stack/ksqldb/flink_table_ddl.ts";
+import { flinkTableDdl, flinkTableDdls } from "../stack/ksqldb/flink_table_ddl.ts";
 import { formatType, fromEngineType, toKsqlValue } from "../stack/ksqldb/ksql_types.ts";
 import type { SelectQuery } from "../stack/ksqldb/ksql_ast.ts";
 
@@ -168,6 +168,100 @@ Deno.test("translateQuery() rejects what it does not run with ksqlDB-style error
       ),
     /SESSION windows is not supported/,
   );
+});
+
+async function joinCatalog(): Promise<Catalog> {
+  const c = await catalog();
+  for (
+    const text of [
+      "CREATE STREAM trades (ticker STRING, qty INT) WITH (KAFKA_TOPIC='trades', VALUE_FORMAT='JSON');",
+      "CREATE TABLE companies (ticker STRING PRIMARY KEY, name STRING) WITH (KAFKA_TOPIC='companies', VALUE_FORMAT='JSON');",
+      "CREATE TABLE sectors (sector STRING PRIMARY KEY, name STRING) WITH (KAFKA_TOPIC='sectors', VALUE_FORMAT='JSON');",
+    ]
+  ) {
+    const [create] = parseKsql(text);
+    if (create?.kind !== "createSource") throw new TypeError(`Not a CREATE: ${text}`);
+    await c.putSource({
+      name: create.name,
+      sourceType: create.sourceType,
+      topic: String(create.props["KAFKA_TOPIC"]),
+      keyFormat: "KAFKA",
+      valueFormat: "JSON",
+      columns: create.columns.map((col) => ({
+        name: col.name,
+        type: col.type,
+        json: col.name.toLowerCase(),
+        ...(col.key === "none" ? {} : { key: col.key }),
+      })),
+      statement: create.text,
+      partitions: 1,
+      replicas: 1,
+      derived: false,
+    });
+  }
+  return c;
+}
+
+Deno.test("translateQuery() turns a stream-table JOIN into a temporal join on the table's key", async (t) => {
+  const c = await joinCatalog();
+  await t.step("LEFT JOIN looks the table up as of the stream record's ROWTIME", () => {
+    const q = translateQuery(
+      select("SELECT s.ticker, c.name, qty FROM trades s LEFT JOIN companies c ON s.ticker = c.ticker EMIT CHANGES;"),
+      c,
+      push,
+    );
+    assert.match(
+      q.sql,
+      /FROM `TRADES\$TIMED` .* AS `S` LEFT JOIN `COMPANIES\$TIMED` FOR SYSTEM_TIME AS OF `S`\.`\$ROWTIME` AS `C` ON `S`\.`ticker` = `C`\.`ticker`/,
+    );
+    assert.deepEqual(q.columns.map((col) => col.name), ["TICKER", "NAME", "QTY"]);
+    assert.equal(q.resultType, "STREAM");
+    assert.deepEqual(q.sources, ["TRADES", "COMPANIES"]);
+  });
+  await t.step("SELECT * names each column after its source; a persistent query is keyed by the join column", () => {
+    const q = translateQuery(
+      select("SELECT * FROM trades JOIN companies ON companies.ticker = trades.ticker EMIT CHANGES;"),
+      c,
+      { ...push, mode: "persistent" },
+    );
+    assert.match(q.sql, / JOIN `COMPANIES\$TIMED` FOR SYSTEM_TIME AS OF/);
+    assert.deepEqual(q.columns.map((col) => `${col.name}${col.key ? " KEY" : ""}`), [
+      "TRADES_TICKER KEY",
+      "TRADES_QTY",
+      "COMPANIES_TICKER",
+      "COMPANIES_NAME",
+    ]);
+    assert.equal(q.rowtime, true);
+  });
+  await t.step("errors name what ksqlDB would", () => {
+    const cases: [string, RegExp][] = [
+      ["SELECT * FROM trades s JOIN companies c ON s.qty = c.name EMIT CHANGES;", /TABLE's key column TICKER/],
+      ["SELECT ticker FROM trades s JOIN companies c ON s.ticker = c.ticker EMIT CHANGES;", /'TICKER' is ambiguous/],
+      ["SELECT * FROM companies c JOIN trades s ON s.ticker = c.ticker EMIT CHANGES;", /Invalid join order/],
+      ["SELECT * FROM companies c JOIN sectors s ON c.name = s.sector EMIT CHANGES;", /Table-table joins/],
+      ["SELECT * FROM trades a JOIN stock_data b ON a.ticker = b.timestamp_utc EMIT CHANGES;", /Stream-stream joins/],
+      ["SELECT * FROM trades s FULL JOIN companies c ON s.ticker = c.ticker EMIT CHANGES;", /FULL OUTER joins/],
+    ];
+    for (const [sql, error] of cases) assert.throws(() => translateQuery(select(sql), c, push), error, sql);
+    assert.throws(
+      () =>
+        translateQuery(select("SELECT c.name FROM trades s JOIN companies c ON s.ticker = c.ticker EMIT CHANGES;"), c, {
+          ...push,
+          mode: "persistent",
+        }),
+      /Key missing from projection/,
+    );
+  });
+});
+
+Deno.test("flinkTableDdls() adds a twin with the record timestamp as event time for joins", async () => {
+  const c = await joinCatalog();
+  const [plain, timed] = flinkTableDdls(c.source("COMPANIES")!, "localhost:29092");
+  assert.doesNotMatch(plain!, /WATERMARK|\$ROWTIME/);
+  assert.match(timed!, /CREATE TABLE IF NOT EXISTS `COMPANIES\$TIMED`/);
+  assert.match(timed!, /`\$ROWTIME` TIMESTAMP_LTZ\(3\) METADATA FROM 'timestamp' VIRTUAL/);
+  assert.match(timed!, /WATERMARK FOR `\$ROWTIME` AS `\$ROWTIME`/);
+  assert.match(timed!, /'connector'='upsert-kafka'/);
 });
 
 Deno.test("flinkTableDdl() reads JSON keys and Kafka metadata", async () => {

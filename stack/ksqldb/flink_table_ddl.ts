@@ -18,8 +18,34 @@ export function flinkOptions(options: Readonly<Record<string, string>>): string 
   return Object.entries(options).map(([k, v]) => `${sqlString(k)}=${sqlString(v)}`).join(", ");
 }
 
-/** `CREATE TABLE IF NOT EXISTS` for `source`, reading and writing Kafka at `bootstrap`. */
-export function flinkTableDdl(source: CatalogSource, bootstrap: string): string {
+/**
+ * The Flink table a stream-table join reads `source` through: the same topic with
+ * the record timestamp as event time (watermark = the latest timestamp; partitions
+ * idle for a second do not hold it back), so a temporal join can look up the
+ * table's value as of each stream record's ROWTIME.
+ */
+export function timedTableName(source: string): string {
+  return `${source}$TIMED`;
+}
+
+/**
+ * `CREATE TABLE IF NOT EXISTS` for `source`, reading and writing Kafka at
+ * `bootstrap`, and for its {@link timedTableName} twin that joins read.
+ */
+export function flinkTableDdls(source: CatalogSource, bootstrap: string): string[] {
+  return [flinkTableDdl(source, bootstrap), flinkTableDdl(source, bootstrap, true)];
+}
+
+/** `DROP TABLE IF EXISTS` for the Flink tables of the ksqlDB source `name`. */
+export function flinkDropDdls(name: string): string[] {
+  return [`DROP TABLE IF EXISTS ${quoteName(name)}`, `DROP TABLE IF EXISTS ${quoteName(timedTableName(name))}`];
+}
+
+/**
+ * `CREATE TABLE IF NOT EXISTS` for `source`, reading and writing Kafka at
+ * `bootstrap`; `timed` makes its {@link timedTableName} twin instead.
+ */
+export function flinkTableDdl(source: CatalogSource, bootstrap: string, timed = false): string {
   const keys = source.columns.filter((c) => c.key !== undefined);
   const lines = source.columns.map((c) => `${quoteName(c.json)} ${flinkType(c.type)}`);
   const options: Record<string, string> = {
@@ -31,6 +57,7 @@ export function flinkTableDdl(source: CatalogSource, bootstrap: string): string 
   };
   const keyFormat = source.keyFormat === "JSON" || keys.length > 1 ? "json" : "raw";
   if (source.sourceType === "TABLE") {
+    if (timed) lines.push("`$ROWTIME` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL");
     lines.push(`PRIMARY KEY (${keys.map((k) => quoteName(k.json)).join(", ")}) NOT ENFORCED`);
     Object.assign(options, {
       "connector": "upsert-kafka",
@@ -57,7 +84,10 @@ export function flinkTableDdl(source: CatalogSource, bootstrap: string): string 
       });
     }
   }
-  return `CREATE TABLE IF NOT EXISTS ${quoteName(source.name)} (\n  ${lines.join(",\n  ")}\n) WITH (${
-    flinkOptions(options)
-  })`;
+  if (timed) {
+    lines.push("WATERMARK FOR `$ROWTIME` AS `$ROWTIME`");
+    options["scan.watermark.idle-timeout"] = "1 s";
+  }
+  const name = timed ? timedTableName(source.name) : source.name;
+  return `CREATE TABLE IF NOT EXISTS ${quoteName(name)} (\n  ${lines.join(",\n  ")}\n) WITH (${flinkOptions(options)})`;
 }

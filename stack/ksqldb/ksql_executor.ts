@@ -9,7 +9,7 @@ import type { Catalog, CatalogColumn, CatalogQuery, CatalogSource } from "./cata
 import type { ColumnDef, PropValue, SelectQuery, Statement } from "./ksql_ast.ts";
 import { ERROR_CODES, KsqlError, KsqlSyntaxError, KsqlUnsupportedError } from "./ksql_error.ts";
 import { parseKsql, statementAt } from "./parse_ksql.ts";
-import { flinkTableDdl } from "./flink_table_ddl.ts";
+import { flinkDropDdls, flinkTableDdls } from "./flink_table_ddl.ts";
 import type { FlinkEngineClient } from "./flink_engine_client.ts";
 import {
   flinkType,
@@ -125,7 +125,7 @@ export class KsqlExecutor {
     return this.#exclusive(async () => {
       const health = await this.#engine.health();
       if (health.bootId !== this.#engineBootId) {
-        const ddl = this.#catalog.sources().map((s) => flinkTableDdl(s, this.#settings.bootstrap));
+        const ddl = this.#catalog.sources().flatMap((s) => flinkTableDdls(s, this.#settings.bootstrap));
         if (ddl.length > 0) await this.#engine.ddl(ddl);
         this.#engineBootId = health.bootId;
       }
@@ -361,7 +361,7 @@ export class KsqlExecutor {
       replicas: info.replicas,
       derived: false,
     };
-    await this.#engine.ddl([flinkTableDdl(source, this.#settings.bootstrap)]);
+    await this.#engine.ddl(flinkTableDdls(source, this.#settings.bootstrap));
     this.#catalog.nextSequence();
     await this.#catalog.putSource(source);
     return this.#status(
@@ -457,12 +457,12 @@ export class KsqlExecutor {
       replicas: info.replicas,
       derived: true,
     };
-    await this.#engine.ddl([flinkTableDdl(sink, this.#settings.bootstrap)]);
+    await this.#engine.ddl(flinkTableDdls(sink, this.#settings.bootstrap));
     const flinkSql = this.#insertSql(sink, translated);
     try {
       await this.#engine.startJob(queryId, flinkSql, { restore: false });
     } catch (error) {
-      await this.#engine.ddl([`DROP TABLE IF EXISTS ${quoteName(name)}`]).catch(() => {});
+      await this.#engine.ddl(flinkDropDdls(name)).catch(() => {});
       throw error;
     }
     this.#catalog.nextSequence();
@@ -690,7 +690,7 @@ export class KsqlExecutor {
         `Cannot drop ${name}.\n${parts.join("\n")}\nYou need to terminate them before dropping ${name}`,
       );
     }
-    await this.#engine.ddl([`DROP TABLE IF EXISTS ${quoteName(name)}`]);
+    await this.#engine.ddl(flinkDropDdls(name));
     this.#catalog.nextSequence();
     await this.#catalog.removeSource(name);
     if (statement.deleteTopic) await this.#admin.deleteTopics({ topics: [source.topic] });
@@ -730,7 +730,6 @@ export class KsqlExecutor {
       );
     }
     const query = statement.query;
-    if (query.join) throw new KsqlUnsupportedError("JOIN", "join in a downstream system, or run the query on ksqlDB");
     const source = this.#catalog.source(query.from.name);
     if (!source) throw new KsqlError(`${query.from.name} does not exist`);
     const push = query.emit === "CHANGES";

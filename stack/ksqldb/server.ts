@@ -1,7 +1,10 @@
 /**
  * tickpipe's ksqlDB-compatible server: ksqlDB's REST API (`/info`,
  * `/healthcheck`, `/ksql`, `/status`, `/query`, `/query-stream`, `/close-query`) on
- * 127.0.0.1:8088, running the statements on Apache Flink (stack/flink).
+ * 127.0.0.1:8088, running the statements on Apache Flink (stack/flink). It
+ * speaks HTTP/1.1 and, as ksqlDB's Java client and the npm `ksqldb-client`
+ * expect, HTTP/2 without TLS (h2c with prior knowledge; Deno.serve detects it):
+ * a client closes a push query by resetting its stream.
  *
  *   deno task ksqldb        (needs the Flink engine on FLINK_ENGINE_URL and Kafka)
  *

@@ -3,7 +3,10 @@
  * array subscripts (index 0 is NULL, negative counts from the end), `->` on
  * structs, EXPLODE as CROSS JOIN UNNEST, ROWTIME as the Kafka timestamp in
  * epoch milliseconds, TUMBLING/HOPPING windows that update on every record
- * (EMIT CHANGES), AVG as DOUBLE, and NULL GROUP BY keys dropped.
+ * (EMIT CHANGES), AVG as DOUBLE, NULL GROUP BY keys dropped, and a stream-table
+ * JOIN as a temporal join (`FOR SYSTEM_TIME AS OF` the stream row's ROWTIME):
+ * each stream row meets the table's value at its time, and table updates emit
+ * nothing.
  *
  * @module
  */
@@ -11,7 +14,7 @@ import type { Catalog, CatalogColumn, CatalogSource } from "./catalog.ts";
 import type { Expr, KsqlType, SelectQuery, WindowClause } from "./ksql_ast.ts";
 import { KsqlError, KsqlUnsupportedError } from "./ksql_error.ts";
 import { flinkType, quoteName } from "./ksql_types.ts";
-import { flinkOptions, sqlString } from "./flink_table_ddl.ts";
+import { flinkOptions, sqlString, timedTableName } from "./flink_table_ddl.ts";
 
 /** How the query runs: a transient push query, a bounded pull query, or a persistent INSERT job. */
 export type QueryMode = "push" | "pull" | "persistent";
@@ -190,21 +193,26 @@ interface Translated {
 
 const EXPLODE_ALIAS = quoteName("$X");
 
+/** A source of the FROM clause, with the alias its columns are qualified by. */
+interface Binding {
+  readonly source: CatalogSource;
+  readonly alias: string;
+  /** The quoted alias in Flink SQL. */
+  readonly fa: string;
+}
+
 class QueryTranslator {
   readonly warnings: string[] = [];
-  #source: CatalogSource;
-  #alias: string;
-  #fa: string;
+  #bindings: readonly Binding[];
   #window: WindowClause | undefined;
   #explode: { arg: string; type: KsqlType } | undefined;
   #options: TranslateOptions;
   #inAggregate = false;
   #allowExplode = false;
 
-  constructor(source: CatalogSource, alias: string, window: WindowClause | undefined, options: TranslateOptions) {
-    this.#source = source;
-    this.#alias = alias;
-    this.#fa = quoteName(alias);
+  /** `bindings`: the FROM source first, then the joined one. */
+  constructor(bindings: readonly Binding[], window: WindowClause | undefined, options: TranslateOptions) {
+    this.#bindings = bindings;
     this.#window = window;
     this.#options = options;
   }
@@ -217,36 +225,56 @@ class QueryTranslator {
     this.#allowExplode = value;
   }
 
+  /** The binding `qualifier` names (its alias or source name); throws when it is not in the FROM clause. */
+  binding(qualifier: string): Binding {
+    const found = this.#bindings.find((b) => b.alias === qualifier) ??
+      this.#bindings.find((b) => b.source.name === qualifier);
+    if (!found) throw new KsqlError(`Source '${qualifier}' is not in the FROM clause of the query`);
+    return found;
+  }
+
   column(name: string, qualifier: string | undefined): Translated {
-    if (qualifier !== undefined && qualifier !== this.#alias && qualifier !== this.#source.name) {
-      throw new KsqlError(`Source '${qualifier}' is not in the FROM clause of the query`);
+    const bindings = qualifier === undefined ? this.#bindings : [this.binding(qualifier)];
+    const matches = bindings.filter((b) => b.source.columns.some((c) => c.name === name));
+    if (matches.length > 1) {
+      throw new KsqlError(
+        `Column '${name}' is ambiguous. Could be any of: ${matches.map((b) => `${b.alias}.${name}`).join(", ")}`,
+      );
     }
-    const stream = this.#source.sourceType === "STREAM";
-    const found = this.#source.columns.find((c) => c.name === name);
-    if (found) return { sql: `${this.#fa}.${quoteName(found.json)}`, type: found.type };
+    if (matches.length === 1) {
+      const b = matches[0]!;
+      const found = b.source.columns.find((c) => c.name === name)!;
+      return { sql: `${b.fa}.${quoteName(found.json)}`, type: found.type };
+    }
+    // pseudo columns: of the FROM source (the stream of a stream-table join) unless qualified
+    const { source, fa } = bindings[0]!;
+    const stream = source.sourceType === "STREAM";
     switch (name) {
       case "ROWTIME":
         if (!stream) throw new KsqlUnsupportedError("ROWTIME on a TABLE source");
-        return { sql: `KSQL_EPOCH_MILLIS(${this.#fa}.\`$ROWTIME\`)`, type: { type: "BIGINT" } };
+        return { sql: `KSQL_EPOCH_MILLIS(${fa}.\`$ROWTIME\`)`, type: { type: "BIGINT" } };
       case "ROWPARTITION":
         if (!stream) throw new KsqlUnsupportedError("ROWPARTITION on a TABLE source");
-        return { sql: `${this.#fa}.\`$PARTITION\``, type: { type: "INTEGER" } };
+        return { sql: `${fa}.\`$PARTITION\``, type: { type: "INTEGER" } };
       case "ROWOFFSET":
         if (!stream) throw new KsqlUnsupportedError("ROWOFFSET on a TABLE source");
-        return { sql: `${this.#fa}.\`$OFFSET\``, type: { type: "BIGINT" } };
+        return { sql: `${fa}.\`$OFFSET\``, type: { type: "BIGINT" } };
       case "WINDOWSTART":
       case "WINDOWEND":
         if (this.#window) {
-          const start = `${this.#fa}.\`$WS\``;
+          const start = `${fa}.\`$WS\``;
           return {
             sql: name === "WINDOWSTART" ? start : `(${start} + ${this.#window.sizeMs})`,
             type: { type: "BIGINT" },
           };
         }
     }
-    throw new KsqlError(
-      `Column '${name}' cannot be resolved in ${this.#source.sourceType.toLowerCase()} ${this.#source.name}`,
-    );
+    if (qualifier === undefined && this.#bindings.length > 1) {
+      throw new KsqlError(
+        `Column '${name}' cannot be resolved in ${this.#bindings.map((b) => b.source.name).join(" or ")}`,
+      );
+    }
+    throw new KsqlError(`Column '${name}' cannot be resolved in ${source.sourceType.toLowerCase()} ${source.name}`);
   }
 
   expr(e: Expr): Translated {
@@ -460,14 +488,72 @@ function sourceHints(source: CatalogSource, options: TranslateOptions): string {
   return ` /*+ OPTIONS(${flinkOptions(hints)}) */`;
 }
 
+/** Checks a JOIN is a stream-table join this server runs, and binds its table. */
+function joinedBinding(query: SelectQuery, left: CatalogSource, catalog: Catalog): Binding {
+  const join = query.join!;
+  const right = catalog.source(join.source.name);
+  if (!right) throw new KsqlError(`${join.source.name} does not exist`);
+  const kinds = `${left.sourceType}-${right.sourceType}`;
+  if (kinds === "STREAM-STREAM") {
+    throw new KsqlUnsupportedError("Stream-stream joins", "join a stream with a TABLE over the other topic");
+  }
+  if (kinds === "TABLE-TABLE") throw new KsqlUnsupportedError("Table-table joins");
+  if (kinds === "TABLE-STREAM") {
+    throw new KsqlError(
+      `Invalid join order: table-stream joins are not supported; only stream-table joins. Got ${left.name} ${join.type} JOIN ${right.name}`,
+    );
+  }
+  if (join.type !== "INNER" && join.type !== "LEFT") {
+    throw new KsqlError(
+      `${join.type} OUTER joins between a stream and a table are not supported; use JOIN or LEFT JOIN`,
+    );
+  }
+  if (query.window) throw new KsqlUnsupportedError("Windowed aggregations over a JOIN");
+  if (right.windowed) throw new KsqlUnsupportedError("Joins with a windowed TABLE");
+  if (right.columns.filter((c) => c.key).length !== 1) {
+    throw new KsqlUnsupportedError("Joins with a TABLE whose PRIMARY KEY has more than one column");
+  }
+  const alias = join.source.alias ?? right.name;
+  if (alias === (query.from.alias ?? query.from.name)) {
+    throw new KsqlError(`Each source of a join needs its own alias, but both are '${alias}'`);
+  }
+  return { source: right, alias, fa: quoteName(alias) };
+}
+
+/** Translates `ON stream-expression = table.key`, the only condition a stream-table join takes. */
+function joinCondition(
+  t: QueryTranslator,
+  on: Expr,
+  table: Binding,
+): { left: string; right: string; leftExpr: Expr } {
+  const key = table.source.columns.find((c) => c.key)!;
+  const keySql = `${table.fa}.${quoteName(key.json)}`;
+  if (on.k === "bin" && on.op === "=") {
+    const a = t.expr(on.left).sql;
+    const b = t.expr(on.right).sql;
+    const [leftExpr, left] = b === keySql ? [on.left, a] : a === keySql ? [on.right, b] : [undefined, undefined];
+    if (leftExpr && left !== undefined) {
+      if (left.includes(`${table.fa}.`)) {
+        throw new KsqlError(`The join condition ${formatExpr(on)} must compare the stream with the table's key`);
+      }
+      return { left, right: keySql, leftExpr };
+    }
+    throw new KsqlError(
+      `Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column ${key.name} instead of ${
+        formatExpr(on)
+      }`,
+    );
+  }
+  throw new KsqlUnsupportedError(`The join condition ${formatExpr(on)}`, "join ON stream_column = table.key_column");
+}
+
 /**
  * Translates `query` over the catalog's sources to Flink SQL.
  *
  * @throws {KsqlError} For unknown sources or columns and invalid queries.
- * @throws {KsqlUnsupportedError} For ksqlDB features this server does not run (joins, session windows, ...).
+ * @throws {KsqlUnsupportedError} For ksqlDB features this server does not run (stream-stream joins, session windows, ...).
  */
 export function translateQuery(query: SelectQuery, catalog: Catalog, options: TranslateOptions): TranslatedQuery {
-  if (query.join) throw new KsqlUnsupportedError("JOIN", "join in a downstream system, or run the query on ksqlDB");
   const source = catalog.source(query.from.name);
   if (!source) throw new KsqlError(`${query.from.name} does not exist`);
   if (query.emit === "FINAL") throw new KsqlUnsupportedError("EMIT FINAL", "use EMIT CHANGES");
@@ -482,8 +568,12 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
     throw new KsqlUnsupportedError("HOPPING windows whose SIZE is not a multiple (up to 100x) of ADVANCE BY");
   }
   const alias = query.from.alias ?? query.from.name;
-  const t = new QueryTranslator(source, alias, window, options);
   const fa = quoteName(alias);
+  const bindings: Binding[] = [{ source, alias, fa }];
+  const joined = query.join ? joinedBinding(query, source, catalog) : undefined;
+  if (joined) bindings.push(joined);
+  const t = new QueryTranslator(bindings, window, options);
+  const join = query.join && joined ? joinCondition(t, query.join.on, joined) : undefined;
   const aggregate = (query.groupBy?.length ?? 0) > 0 ||
     query.items.some((i) => i.k === "expr" && hasAggregate(i.expr)) || (query.having !== undefined);
   if (window && !aggregate) throw new KsqlError("WINDOW requires an aggregation (GROUP BY)");
@@ -496,15 +586,19 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
   t.allowExplode = !aggregate && source.sourceType === "STREAM";
   query.items.forEach((item, index) => {
     if (item.k === "star") {
-      if (item.qualifier !== undefined && item.qualifier !== alias && item.qualifier !== source.name) {
-        throw new KsqlError(`Source '${item.qualifier}' is not in the FROM clause of the query`);
-      }
+      const starred = item.qualifier === undefined ? bindings : [t.binding(item.qualifier)];
       if (aggregate) throw new KsqlError("SELECT * cannot be used with GROUP BY");
-      const ordered: CatalogColumn[] = [
-        ...source.columns.filter((c) => c.key),
-        ...source.columns.filter((c) => !c.key),
-      ];
-      for (const c of ordered) selects.push({ sql: `${fa}.${quoteName(c.json)}`, name: c.name, key: false });
+      for (const b of starred) {
+        const ordered: CatalogColumn[] = [
+          ...b.source.columns.filter((c) => c.key),
+          ...b.source.columns.filter((c) => !c.key),
+        ];
+        // a join's columns are named after their source, as in ksqlDB: S_ID, T_NAME
+        for (const c of ordered) {
+          const name = joined ? `${b.alias}_${c.name}` : c.name;
+          selects.push({ sql: `${b.fa}.${quoteName(c.json)}`, name, key: false });
+        }
+      }
       return;
     }
     selects.push({ sql: t.expr(item.expr).sql, name: item.alias ?? outputName(item.expr, index), key: false });
@@ -561,8 +655,19 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
     }
   }
 
-  // A query keeps its source's key columns when it projects them; a table's must be projected
-  if (!aggregate && !query.partitionBy && options.mode === "persistent") {
+  // A stream-table join is keyed by its join expression, which a persistent query must project
+  if (join && !aggregate && !query.partitionBy && options.mode === "persistent") {
+    const projected = selects.find((s) => s.sql === join.left || s.sql === join.right);
+    if (projected) projected.key = true;
+    else {
+      throw new KsqlError(
+        `Key missing from projection (ie, SELECT). The query must include the join expression ${
+          formatExpr(join.leftExpr)
+        } in its projection (eg, SELECT ${formatExpr(join.leftExpr)}...)`,
+      );
+    }
+  } else if (!aggregate && !query.partitionBy && options.mode === "persistent") {
+    // A query keeps its source's key columns when it projects them; a table's must be projected
     for (const c of source.columns.filter((c) => c.key)) {
       const projected = selects.find((s) => s.sql === `${fa}.${quoteName(c.json)}`);
       if (projected) projected.key = true;
@@ -580,6 +685,14 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
 
   // FROM, with the window start computed per record
   let from = `${quoteName(source.name)}${sourceHints(source, options)} AS ${fa}`;
+  if (joined && join) {
+    // a temporal join: each stream record meets the table's value as of its ROWTIME, and table
+    // updates emit nothing, as in ksqlDB
+    const table = `${quoteName(timedTableName(joined.source.name))}${sourceHints(joined.source, options)}`;
+    from = `${quoteName(timedTableName(source.name))}${sourceHints(source, options)} AS ${fa} ${
+      query.join!.type === "LEFT" ? "LEFT JOIN" : "JOIN"
+    } ${table} FOR SYSTEM_TIME AS OF ${fa}.\`$ROWTIME\` AS ${joined.fa} ON ${join.left} = ${join.right}`;
+  }
   if (window) {
     const rt = "KSQL_EPOCH_MILLIS(`$T`.`$ROWTIME`)";
     const inner = `${quoteName(source.name)}${sourceHints(source, options)} AS \`$T\``;
@@ -621,7 +734,7 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
     resultType: aggregate || source.sourceType === "TABLE" ? "TABLE" : "STREAM",
     rowtime,
     ...(window ? { windowed: window } : {}),
-    sources: [source.name],
+    sources: joined ? [source.name, joined.source.name] : [source.name],
     warnings: t.warnings,
   };
 }
