@@ -20,16 +20,7 @@ import { Partitioners } from "kafkajs";
 import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import { KsqldbClient, ksqldbUrl } from "../admin/ksql_client.ts";
 import { applyKsql, ksqlFiles } from "../admin/ksql_apply.ts";
-
-const OBJECTS = [
-  "stock_data",
-  "quotes_flat",
-  "quotes",
-  "high_price_stocks",
-  "avg_price_per_ticker",
-  "ohlc_1m",
-  "price_alerts",
-];
+import { KSQL_OBJECTS } from "../tests/_ksql_stack.ts";
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -65,7 +56,7 @@ async function main(): Promise<void> {
   const id = crypto.randomUUID().replaceAll("-", "").slice(0, 10).toUpperCase();
   const topic = `bench-${id}`;
   const backlog = `bench-backlog-${id}`;
-  const names = OBJECTS.map((o) => `${o}_${id}`.toUpperCase());
+  const names = KSQL_OBJECTS.map((o) => `${o}_${id}`.toUpperCase());
   const created: string[] = [];
   console.log(`Flink engine before: ${await engineRss()}`);
   try {
@@ -78,7 +69,7 @@ async function main(): Promise<void> {
     const scripts = [];
     for (const file of await ksqlFiles("ksql")) {
       let text = (await Deno.readTextFile(file)).replaceAll("'api-data'", `'${topic}'`);
-      for (const name of OBJECTS) text = text.replace(new RegExp(`\\b${name}\\b`, "gi"), `${name}_${id}`);
+      for (const name of KSQL_OBJECTS) text = text.replace(new RegExp(`\\b${name}\\b`, "gi"), `${name}_${id}`);
       scripts.push({ file, text });
     }
     let started = performance.now();

@@ -157,3 +157,14 @@ export async function cleanup(admin: Admin, names: readonly string[], topics: re
   const left = (await admin.listTopics()).filter((t) => topics.includes(t));
   if (left.length > 0) await admin.deleteTopics({ topics: left }).catch(() => {});
 }
+
+/** The streams and tables that ksql/*.sql creates, in file order. */
+export const KSQL_OBJECTS: readonly string[] = [
+  "stock_data",
+  "quotes_flat",
+  "quotes",
+  "high_price_stocks",
+  "avg_price_per_ticker",
+  "ohlc_1m",
+  "price_alerts",
+];

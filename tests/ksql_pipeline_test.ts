@@ -10,6 +10,7 @@ import {
   cleanup,
   createTopic,
   envelope,
+  KSQL_OBJECTS,
   ksqldb,
   options,
   readTopic,
@@ -18,15 +19,6 @@ import {
   type TestQuote,
 } from "./_ksql_stack.ts";
 
-const OBJECTS = [
-  "stock_data",
-  "quotes_flat",
-  "quotes",
-  "high_price_stocks",
-  "avg_price_per_ticker",
-  "ohlc_1m",
-  "price_alerts",
-];
 const THRESHOLDS: Record<string, number> = { AAPL: 185, TSLA: 240, MSFT: 410 };
 
 /** ksql/*.sql with every stream, table and topic renamed for this test. */
@@ -34,7 +26,7 @@ async function ownScripts(suffix: string, topic: string): Promise<KsqlScript[]> 
   const scripts: KsqlScript[] = [];
   for (const file of await ksqlFiles("ksql")) {
     let text = (await Deno.readTextFile(file)).replaceAll("'api-data'", `'${topic}'`);
-    for (const name of OBJECTS) text = text.replace(new RegExp(`\\b${name}\\b`, "gi"), `${name}_${suffix}`);
+    for (const name of KSQL_OBJECTS) text = text.replace(new RegExp(`\\b${name}\\b`, "gi"), `${name}_${suffix}`);
     scripts.push({ file, text });
   }
   return scripts;
@@ -67,7 +59,7 @@ Deno.test("ksql/ pipeline applied twice computes what the quotes say", options, 
   await admin.connect();
   const suffix = crypto.randomUUID().replaceAll("-", "").slice(0, 10).toUpperCase();
   const topic = `test-${crypto.randomUUID()}`;
-  const names = OBJECTS.map((o) => `${o}_${suffix}`.toUpperCase());
+  const names = KSQL_OBJECTS.map((o) => `${o}_${suffix}`.toUpperCase());
   const scripts = await ownScripts(suffix, topic);
   const quotes = testQuotes();
   try {
