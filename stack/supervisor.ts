@@ -13,9 +13,6 @@ const SOCKET = join(SUPERVISOR_DIR, "supervisor.sock");
 const PIDFILE = join(SUPERVISOR_DIR, "supervisord.pid");
 const BIN = join(TOOLS, "venv", "bin");
 
-/** A program's state as `supervisorctl status` reports it (RUNNING, STOPPED, FATAL, ...). */
-export type ProgramState = string;
-
 function quote(arg: string): string {
   return /^[\w@%+=:,./*-]+$/.test(arg) ? arg : `"${arg.replaceAll(/(["\\])/g, "\\$1")}"`;
 }
@@ -80,8 +77,8 @@ export async function supervisorctl(...args: string[]): Promise<{ code: number; 
   return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
 }
 
-/** Returns the state of every program, or `undefined` when supervisord is not running. */
-export async function programStates(): Promise<Map<string, ProgramState> | undefined> {
+/** Returns each program's state as `supervisorctl status` reports it (RUNNING, STOPPED, FATAL, ...), or `undefined` when supervisord is not running. */
+export async function programStates(): Promise<Map<string, string> | undefined> {
   try {
     await Deno.stat(SOCKET);
   } catch {
@@ -89,7 +86,7 @@ export async function programStates(): Promise<Map<string, ProgramState> | undef
   }
   const { output } = await supervisorctl("status");
   if (/refused|no such file|SHUTDOWN_STATE/i.test(output)) return undefined;
-  const states = new Map<string, ProgramState>();
+  const states = new Map<string, string>();
   for (const line of output.split("\n")) {
     const [name, state] = line.trim().split(/\s+/);
     if (name && state) states.set(name, state);

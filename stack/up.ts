@@ -43,7 +43,7 @@ async function missingTools(): Promise<string[]> {
 }
 
 /** Last `lines` lines of a service's log, for a failed start. */
-export async function logTail(name: string, lines = 30): Promise<string> {
+async function logTail(name: string, lines = 30): Promise<string> {
   try {
     const text = await Deno.readTextFile(join(LOGS, `${name}.log`));
     return text.trimEnd().split("\n").slice(-lines).join("\n");

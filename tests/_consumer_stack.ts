@@ -12,10 +12,11 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import type { Admin, Producer } from "kafkajs";
+import { type Admin, Partitioners, type Producer } from "kafkajs";
 import { gunzipBytes } from "../lib/archive_gzip.ts";
 import { type ConsumerConfig, DEFAULT_LIMITS } from "../lib/consumer_config.ts";
-import { kafkaSettings } from "../lib/kafka_client.ts";
+import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
+import { s3Client } from "../lib/s3_client.ts";
 
 /** Kafka and S3 of the local stack. */
 export const KAFKA_PORT = 29092;
@@ -197,4 +198,53 @@ export function checkOffsetsOnce(
     if (next !== end) throw new Error(`Partition ${partition}: archive ends at ${next}, topic at ${end}`);
   }
   return objects.flatMap((o) => o.lines);
+}
+
+/** What a consumer integration test gets: its own topic, bucket and clients. */
+export interface Fixture {
+  topic: string;
+  bucket: string;
+  admin: Admin;
+  producer: Producer;
+  s3: ReturnType<typeof s3Client>;
+  config: ConsumerConfig;
+}
+
+/**
+ * Runs `fn` with a fresh topic (`partitions`, default 1) and bucket, and a consumer config with `limits`;
+ * removes topic, bucket and group afterwards.
+ */
+export async function withFixture(
+  limits: Partial<ConsumerConfig["limits"]>,
+  options: { partitions?: number },
+  fn: (f: Fixture) => Promise<void>,
+): Promise<void> {
+  await waitForStack();
+  const topic = testName();
+  const bucket = testName();
+  const config = testConfig(topic, bucket, limits);
+  const kafka = kafkaClient(kafkaSettings(topic));
+  const admin = kafka.admin();
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const s3 = s3Client(config.s3);
+  await admin.connect();
+  await producer.connect();
+  try {
+    await createTopic(admin, topic, options.partitions ?? 1);
+    await createBucket(s3, bucket);
+    try {
+      await fn({ topic, bucket, admin, producer, s3, config });
+    } finally {
+      await deleteBucket(s3, bucket);
+      await admin.deleteTopics({ topics: [topic] });
+      await admin.deleteGroups([config.groupId]).catch(() => {});
+    }
+  } finally {
+    await producer.disconnect();
+    await admin.disconnect();
+    s3.destroy();
+  }
 }

@@ -4,70 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { type Admin, Partitioners, type Producer } from "kafkajs";
 import { consumerLag } from "../lib/consumer_lag.ts";
 import type { ArchiverStats } from "../lib/consumer_archiver.ts";
 import type { ConsumerConfig } from "../lib/consumer_config.ts";
 import { runConsumer } from "../lib/consumer_run.ts";
-import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import { s3Client } from "../lib/s3_client.ts";
 import { S3Error } from "../lib/s3_error.ts";
-import {
-  checkOffsetsOnce,
-  createBucket,
-  createTopic,
-  deleteBucket,
-  eventually,
-  listKeys,
-  readArchive,
-  testConfig,
-  testName,
-  waitForStack,
-} from "./_consumer_stack.ts";
-
-interface Fixture {
-  topic: string;
-  bucket: string;
-  admin: Admin;
-  producer: Producer;
-  s3: ReturnType<typeof s3Client>;
-  config: ConsumerConfig;
-}
-
-async function withFixture(
-  limits: Partial<ConsumerConfig["limits"]>,
-  options: { partitions?: number },
-  fn: (f: Fixture) => Promise<void>,
-): Promise<void> {
-  await waitForStack();
-  const topic = testName();
-  const bucket = testName();
-  const config = testConfig(topic, bucket, limits);
-  const kafka = kafkaClient(kafkaSettings(topic));
-  const admin = kafka.admin();
-  const producer = kafka.producer({
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  const s3 = s3Client(config.s3);
-  await admin.connect();
-  await producer.connect();
-  try {
-    await createTopic(admin, topic, options.partitions ?? 1);
-    await createBucket(s3, bucket);
-    try {
-      await fn({ topic, bucket, admin, producer, s3, config });
-    } finally {
-      await deleteBucket(s3, bucket);
-      await admin.deleteTopics({ topics: [topic] });
-      await admin.deleteGroups([config.groupId]).catch(() => {});
-    }
-  } finally {
-    await producer.disconnect();
-    await admin.disconnect();
-    s3.destroy();
-  }
-}
+import { checkOffsetsOnce, eventually, listKeys, readArchive, testName, withFixture } from "./_consumer_stack.ts";
 
 /** Starts the consumer in this process; `stop()` shuts it down gracefully and returns its stats. */
 function startConsumer(config: ConsumerConfig, logs: string[] = []): { stop: () => Promise<ArchiverStats> } {
