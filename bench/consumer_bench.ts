@@ -65,6 +65,42 @@ function payloadFile(lines: number): string {
   return path;
 }
 
+/** Reads `total` messages of `topic` with kafkajs, set up as the archiver's consumer is, and drops them. */
+async function kafkajsAlone(topic: string, total: number): Promise<{ rate: number; cpuMicros: number }> {
+  const consumer = kafkaClient(kafkaSettings("bench")).consumer({
+    groupId: `${topic}-kafkajs`,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+  });
+  let read = 0;
+  let joinedAt = 0;
+  let joinedCpu = cpuUsage();
+  const done = Promise.withResolvers<void>();
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt = performance.now();
+    joinedCpu = cpuUsage();
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 8,
+      eachBatch: ({ batch }) => {
+        read += batch.messages.length;
+        if (read >= total) done.resolve();
+        return Promise.resolve();
+      },
+    });
+    await done.promise;
+    const seconds = (performance.now() - joinedAt) / 1000;
+    const cpu = cpuUsage(joinedCpu);
+    return { rate: read / seconds, cpuMicros: (cpu.user + cpu.system) / read };
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -133,6 +169,9 @@ async function main(): Promise<void> {
     const [header, row] = perf.trim().split("\n").slice(-2).map((l) => l.split(",").map((c) => c.trim()));
     const raw = Object.fromEntries(header!.map((h, i) => [h, Number(row![i])]));
 
+    // The Kafka client alone: kafkajs reading the same topic, doing nothing with the records.
+    const client = await kafkajsAlone(topic, produced);
+
     // Archiver: from joining the group to the last record written and committed.
     const controller = new AbortController();
     let archived = 0;
@@ -193,11 +232,16 @@ async function main(): Promise<void> {
         (raw["fetch.MB.sec"] ?? NaN).toFixed(1)
       } MB/s (fetch rate; overall ${Math.round(raw["nMsg.sec"] ?? NaN)} msg/s)`,
     );
+    console.log(
+      `  kafkajs alone (eachBatch does nothing): ${Math.round(client.rate)} msg/s, ${
+        client.cpuMicros.toFixed(1)
+      } µs/msg CPU; ratio to raw read ${(client.rate / rawRate).toFixed(2)}x`,
+    );
     console.log(`  ratio archiver / raw read: ${(rate / rawRate).toFixed(2)}x`);
   } finally {
     await deleteBucket(s3, bucket).catch((e) => console.warn(`Could not delete bucket ${bucket}: ${e.message}`));
     await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-    await admin.deleteGroups([`${topic}-archiver`, `${topic}-perf`]).catch(() => {});
+    await admin.deleteGroups([`${topic}-archiver`, `${topic}-perf`, `${topic}-kafkajs`]).catch(() => {});
     await admin.disconnect();
     s3.destroy();
     await Deno.remove(payloads);

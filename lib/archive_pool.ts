@@ -11,6 +11,7 @@
 import { gzipBytes } from "./archive_gzip.ts";
 import { packValues, type ScannedValues, scanValues } from "./archive_scan.ts";
 import { parseTimestampUtc } from "./archive_timestamp.ts";
+import { quickScanJson } from "./json_quick_scan.ts";
 
 /** Where the archiver's CPU work runs. */
 export interface ArchiveCpu {
@@ -34,7 +35,7 @@ type Job =
   | { id: number; op: "gzip"; data: Uint8Array; level: number };
 type Reply = { id: number; result: unknown; error?: undefined } | { id: number; error: string };
 
-/** The worker's entry point; self-contained, it is shipped as source text with `scanValues` and its helper. */
+/** The worker's entry point; self-contained, it is shipped as source text with `scanValues` and its helpers. */
 function workerMain(scan: typeof scanValues): void {
   const scope = globalThis as unknown as {
     onmessage: (event: MessageEvent<Job>) => void;
@@ -83,7 +84,7 @@ export class ArchivePool implements ArchiveCpu {
    */
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`Pool size ${size} is not a positive integer`);
-    const source = `${parseTimestampUtc.toString()}\n(${workerMain.toString()})(${scanValues.toString()});`;
+    const source = `${parseTimestampUtc}\n${quickScanJson}\n(${workerMain.toString()})(${scanValues.toString()});`;
     this.#url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
     for (let i = 0; i < size; i++) {
       const worker = new Worker(this.#url, { type: "module", name: `archive-${i}` });

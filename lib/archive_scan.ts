@@ -1,12 +1,14 @@
 /**
- * The costly half of validating records: UTF-8 decoding, `JSON.parse` and
- * reading `timestamp_utc`, for many values at once. {@linkcode scanValues}
- * uses nothing from module scope but {@linkcode parseTimestampUtc}, so that
- * `archive_pool.ts` can run both in a Worker built from their source text.
+ * The costly half of validating records: checking the JSON and reading
+ * `timestamp_utc`, for many values at once. {@linkcode scanValues} uses
+ * nothing from module scope but {@linkcode parseTimestampUtc} and
+ * {@linkcode quickScanJson}, so that `archive_pool.ts` can run them in a
+ * Worker built from their source text.
  *
  * @module
  */
 import { parseTimestampUtc } from "./archive_timestamp.ts";
+import { quickScanJson } from "./json_quick_scan.ts";
 
 /** What {@linkcode scanValues} found, by index of the value. */
 export interface ScannedValues {
@@ -25,7 +27,8 @@ export interface ScannedValues {
 /**
  * Checks that each value is UTF-8 JSON holding an object, and reads its
  * `timestamp_utc`: absent, null, or an ISO-8601 string ({@linkcode parseTimestampUtc});
- * anything else rejects the value.
+ * anything else rejects the value. Values {@linkcode quickScanJson} vouches
+ * for skip `JSON.parse`; the others take the exact path.
  *
  * @param data The values, each followed by a newline ({@linkcode packValues}).
  * @param ends End offset in `data` of each value, newline excluded (a null value has length 0).
@@ -36,11 +39,22 @@ export function scanValues(data: Uint8Array<ArrayBuffer>, ends: Int32Array<Array
   const times = new Float64Array(ends.length).fill(NaN);
   const rejects: Record<number, string> = {};
   const lines: Record<number, Uint8Array<ArrayBuffer>> = {};
+  const found = new Int32Array(2);
   let start = 0;
   for (let i = 0; i < ends.length; i++) {
     const end = ends[i]!;
-    const value = data.subarray(start, end);
+    const from = start;
     start = end + 1;
+    const quick = quickScanJson(data, from, end, found);
+    if (quick === 0) continue;
+    if (quick === 1) {
+      const text = String.fromCharCode.apply(null, data.subarray(found[0], found[1]) as unknown as number[]);
+      const time = parseTimestampUtc(text);
+      if (time === undefined) rejects[i] = `timestamp_utc "${text}" is not an ISO-8601 date-time`;
+      else times[i] = time;
+      continue;
+    }
+    const value = data.subarray(from, end);
     if (value.byteLength === 0) {
       rejects[i] = "value is empty (tombstone or zero bytes)";
       continue;

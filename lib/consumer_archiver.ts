@@ -31,22 +31,16 @@ import type { ScannedValues } from "./archive_scan.ts";
 import type { BatchWriter, EncodedBatch } from "./archive_writer.ts";
 import type { ConsumerConfig } from "./consumer_config.ts";
 
-/** A fetched batch whose values are being validated. */
-interface PendingMessages {
-  readonly messages: KafkaMessage[];
-  readonly scanned: Promise<ScannedValues>;
-  /** Wall-clock time (ms) the batch was fetched: its records' arrival for age and idle limits. */
-  readonly receivedAt: number;
-}
-
 interface PartitionState {
   batch: ArchiveBatch | undefined;
-  /** The last fetched batch, not yet added to `batch`. */
-  pending: PendingMessages | undefined;
-  /** A batch closed before `batch`, encoding or encoded but not yet written. */
-  closed: { reason: CloseReason; encoded: Promise<EncodedBatch> } | undefined;
-  /** Serializes work on the partition: batches from kafkajs, timers, shutdown. */
-  lock: Promise<void>;
+  /** Serializes adding records: fetched batches in fetch order, timers, shutdown. */
+  adds: Promise<void>;
+  /** Fetched batches handed over by kafkajs and not yet added. */
+  backlog: number;
+  /** Serializes writes and commits: closed batches in offset order. */
+  writes: Promise<void>;
+  /** Closed batches not yet written and committed. */
+  unwritten: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -71,8 +65,10 @@ export interface ConsumerArchiverOptions {
   readonly warn?: (line: string) => void;
 }
 
-/** How long pending records or a closed batch wait for the partition's next fetch before a timer handles them. */
-const DRAIN_MS = 200;
+/** Fetched batches a partition may have waiting to be added before `eachBatch` waits (and kafkajs stops fetching). */
+const MAX_BACKLOG = 2;
+/** Closed batches a partition may have waiting to be written before adding waits. */
+const MAX_UNWRITTEN = 2;
 
 function isRebalanceError(error: unknown): boolean {
   const type = (error as { type?: string } | null)?.type;
@@ -91,10 +87,12 @@ export class ConsumerArchiver {
   #consumer: Consumer | undefined;
   #states = new Map<number, PartitionState>();
   #assigned = new Set<number>();
-  /** Bumped on every rebalance start and join; a timer flush must see it unchanged. */
+  /** Bumped on every rebalance start and join; work may go on only while it is unchanged. */
   #generation = 0;
   #rebalancing = true;
-  #flushAbort = new AbortController();
+  /** A rebalance seen by a commit, handed to kafkajs by the next `eachBatch` so that it rejoins. */
+  #rejoin: Error | undefined;
+  #writeAbort = new AbortController();
   #closing = false;
   #fatal: Error | undefined;
   #onFatal: ((error: Error) => void) | undefined;
@@ -120,28 +118,26 @@ export class ConsumerArchiver {
   attach(consumer: Consumer, onFatal: (error: Error) => void): void {
     this.#consumer = consumer;
     this.#onFatal = onFatal;
-    consumer.on(consumer.events.REBALANCING, () => {
-      this.#generation++;
-      this.#rebalancing = true;
-      this.#flushAbort.abort(new Error("Rebalance started"));
-    });
+    consumer.on(consumer.events.REBALANCING, () => this.#dropWork(new Error("Rebalance started")));
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const partitions = event.payload.memberAssignment[this.#options.config.topic] ?? [];
-      this.#generation++;
-      this.#flushAbort.abort(new Error("Group joined again"));
-      this.#flushAbort = new AbortController();
+      this.#dropWork(new Error("Group joined again"));
+      this.#writeAbort = new AbortController();
       this.#assigned = new Set(partitions);
+      this.#rejoin = undefined;
       // Drop every in-memory batch: kafkajs resumes each partition at its committed offset.
       const old = this.#states;
       this.#states = new Map();
       for (const [partition, state] of old) {
         clearTimeout(state.timer);
         // Work still running on the old state finishes before new work starts.
+        const settled = Promise.all([state.adds, state.writes]).then(() => {});
         this.#states.set(partition, {
           batch: undefined,
-          pending: undefined,
-          closed: undefined,
-          lock: state.lock,
+          adds: settled,
+          backlog: 0,
+          writes: settled,
+          unwritten: 0,
           timer: undefined,
         });
       }
@@ -157,10 +153,17 @@ export class ConsumerArchiver {
     });
   }
 
+  /** Stops all work of the current generation: until the next join, nothing is added, written or committed. */
+  #dropWork(reason: Error): void {
+    this.#generation++;
+    this.#rebalancing = true;
+    this.#writeAbort.abort(reason);
+  }
+
   #fail(error: Error): void {
     if (this.#fatal !== undefined) return;
     this.#fatal = error;
-    this.#flushAbort.abort(error);
+    this.#writeAbort.abort(error);
     for (const state of this.#states.values()) clearTimeout(state.timer);
     this.#onFatal?.(error);
   }
@@ -168,68 +171,91 @@ export class ConsumerArchiver {
   #state(partition: number): PartitionState {
     let state = this.#states.get(partition);
     if (state === undefined) {
-      state = { batch: undefined, pending: undefined, closed: undefined, lock: Promise.resolve(), timer: undefined };
+      state = {
+        batch: undefined,
+        adds: Promise.resolve(),
+        backlog: 0,
+        writes: Promise.resolve(),
+        unwritten: 0,
+        timer: undefined,
+      };
       this.#states.set(partition, state);
     }
     return state;
   }
 
-  #withLock<T>(state: PartitionState, fn: () => Promise<T>): Promise<T> {
-    const run = state.lock.then(fn);
-    state.lock = run.then(() => {}, () => {});
+  /** Whether work of `generation` on `partition` may go on. */
+  #current(partition: number, state: PartitionState, generation: number): boolean {
+    return this.#fatal === undefined && !this.#rebalancing && this.#generation === generation &&
+      this.#assigned.has(partition) && this.#states.get(partition) === state;
+  }
+
+  /**
+   * Runs `fn` after the partition's earlier adds. A failure stops the
+   * archiver, unless a rebalance came first (its work is replayed anyway).
+   */
+  #queueAdd(state: PartitionState, generation: number, fn: () => Promise<void>): Promise<void> {
+    const run = state.adds.then(fn).catch((error) => this.#onError(error, generation));
+    state.adds = run;
     return run;
   }
 
-  /** kafkajs `eachBatch` handler. */
+  #onError(error: unknown, generation: number): void {
+    if (this.#generation !== generation) return;
+    if (isRebalanceError(error)) {
+      // kafkajs has not seen it yet: hand it over at the next eachBatch, so that it rejoins.
+      this.#rejoin = error as Error;
+      this.#dropWork(error as Error);
+      return;
+    }
+    this.#fail(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /**
+   * kafkajs `eachBatch` handler. It hands the records over and returns, so
+   * that kafkajs fetches on while they are validated, batched, written and
+   * committed; it waits only when the partition has {@linkcode MAX_BACKLOG}
+   * fetched batches waiting.
+   *
+   * @throws {Error} A rebalance error met by a commit since the last call, so that kafkajs rejoins the group.
+   */
   async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, commitOffsetsIfNecessary } = payload;
-    if (this.#closing || this.#fatal !== undefined) return;
-    const topic = batch.topic;
+    const rejoin = this.#rejoin;
+    if (rejoin !== undefined) {
+      this.#rejoin = undefined;
+      throw rejoin;
+    }
+    const { batch, heartbeat } = payload;
+    if (this.#closing || this.#fatal !== undefined || this.#rebalancing) return;
     const partition = batch.partition;
     const state = this.#state(partition);
-    const commit = (offset: string) =>
-      commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
-    const next = this.#scan(batch.messages);
-    try {
-      await this.#withLock(state, async () => {
-        if (this.#closing || this.#fatal !== undefined) return;
-        await this.#writeClosed(state, commit);
-        await this.#addPending(partition, state, commit);
-        if (this.#fatal !== undefined) return;
-        state.pending = next;
-        this.#schedule(partition, state);
-      });
+    const generation = this.#generation;
+    const messages = batch.messages;
+    const scanned = (this.#options.cpu ?? INLINE_CPU).scan(messages.map((m) => m.value));
+    scanned.catch(() => {}); // a rebalance may drop it unread
+    const receivedAt = Date.now();
+    state.backlog++;
+    const added = this.#queueAdd(state, generation, async () => {
+      state.backlog--;
+      if (!this.#current(partition, state, generation)) return;
+      await this.#add(partition, state, generation, messages, await scanned, receivedAt);
+      this.#schedule(partition, state, generation);
+    });
+    if (state.backlog > MAX_BACKLOG) {
+      await added;
       if (this.#fatal === undefined) await heartbeat();
-    } catch (error) {
-      if (isRebalanceError(error)) {
-        // kafkajs rejoins and GROUP_JOIN drops the batches; until then no timer may flush.
-        this.#generation++;
-        this.#rebalancing = true;
-        throw error;
-      }
-      this.#fail(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  /** Starts validating `messages`; a rejection is seen by whoever adds them. */
-  #scan(messages: KafkaMessage[]): PendingMessages {
-    const scanned = (this.#options.cpu ?? INLINE_CPU).scan(messages.map((m) => m.value));
-    scanned.catch(() => {}); // a rebalance may drop it unread
-    return { messages, scanned, receivedAt: Date.now() };
-  }
-
-  /** Adds the partition's pending fetched batch, writing batches that close on the way. */
-  async #addPending(
+  /** Adds fetched records to the partition's batch, closing batches on the way. */
+  async #add(
     partition: number,
     state: PartitionState,
-    commit: (offset: string) => Promise<void>,
-    signal?: AbortSignal,
+    generation: number,
+    messages: KafkaMessage[],
+    scanned: ScannedValues,
+    now: number,
   ): Promise<void> {
-    const pending = state.pending;
-    if (pending === undefined) return;
-    state.pending = undefined;
-    const scanned = await pending.scanned;
-    const { messages, receivedAt: now } = pending;
     const limits = this.#options.config.limits;
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
@@ -237,7 +263,7 @@ export class ConsumerArchiver {
       if (record.ok) {
         const path = this.#datePath(record.time);
         if (state.batch !== undefined && !state.batch.accepts(path)) {
-          await this.#close(partition, state, "date", commit, signal);
+          await this.#close(partition, state, generation, "date");
         }
         state.batch ??= new ArchiveBatch(message.offset, now);
         state.batch.add(message.offset, { line: record.line, time: record.time, datePath: path }, now);
@@ -246,7 +272,7 @@ export class ConsumerArchiver {
         state.batch.addRejected(message.offset, this.#quarantineLine(partition, message, record.reason), now);
       }
       const reason = state.batch.closeReason(limits, now);
-      if (reason !== undefined) await this.#close(partition, state, reason, commit, signal);
+      if (reason !== undefined) await this.#close(partition, state, generation, reason);
     }
   }
 
@@ -272,38 +298,31 @@ export class ConsumerArchiver {
   }
 
   /**
-   * Closes the open batch and starts encoding it. The encoding overlaps with
-   * kafkajs' next fetch; {@linkcode ConsumerArchiver.#writeClosed} writes it.
-   * A batch closed earlier is written (and committed) first, so a partition has
-   * at most one closed batch waiting and its objects are written in offset order.
+   * Closes the open batch: starts encoding it and queues its write and commit
+   * after the partition's earlier ones. Each write starts only once the
+   * previous batch is committed, so a restart resumes at the start of the one
+   * object that may be written but not committed, and rewrites that key.
+   * Waits while the partition has {@linkcode MAX_UNWRITTEN} batches unwritten.
    */
-  async #close(
-    partition: number,
-    state: PartitionState,
-    reason: CloseReason,
-    commit: (offset: string) => Promise<void>,
-    signal?: AbortSignal,
-  ): Promise<void> {
+  async #close(partition: number, state: PartitionState, generation: number, reason: CloseReason): Promise<void> {
     const batch = state.batch;
     if (batch === undefined) return;
-    await this.#writeClosed(state, commit, signal);
     state.batch = undefined;
     const encoded = this.#options.writer.encode(this.#options.config.topic, partition, batch);
     encoded.catch(() => {}); // a rebalance may drop it unread
-    state.closed = { reason, encoded };
+    state.unwritten++;
+    const written = state.writes.then(async () => {
+      if (!this.#current(partition, state, generation)) return;
+      await this.#write(partition, generation, reason, await encoded);
+    }).catch((error) => this.#onError(error, generation)).finally(() => state.unwritten--);
+    state.writes = written;
+    if (state.unwritten > MAX_UNWRITTEN) await written;
   }
 
-  /** Writes the partition's closed batch, if any, then commits its offsets. */
-  async #writeClosed(
-    state: PartitionState,
-    commit: (offset: string) => Promise<void>,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const closed = state.closed;
-    if (closed === undefined) return;
-    const written = await this.#options.writer.put(await closed.encoded, signal ? { signal } : {});
-    await commit((BigInt(written.lastOffset) + 1n).toString());
-    state.closed = undefined;
+  /** Writes an encoded batch, then commits its offsets. */
+  async #write(partition: number, generation: number, reason: CloseReason, encoded: EncodedBatch): Promise<void> {
+    const written = await this.#options.writer.put(encoded, { signal: this.#writeAbort.signal });
+    await this.#commit(partition, (BigInt(written.lastOffset) + 1n).toString(), generation);
     const s = this.stats;
     s.objects += (written.key ? 1 : 0) + (written.quarantineKey ? 1 : 0);
     s.records += written.records;
@@ -314,7 +333,7 @@ export class ConsumerArchiver {
     const bucket = this.#options.config.s3.bucket;
     if (written.key !== undefined) {
       log(
-        `Archived s3://${bucket}/${written.key} records=${written.records} bytes=${written.bytes} stored=${written.storedBytes} offsets=${written.firstOffset}-${written.lastOffset} reason=${closed.reason}`,
+        `Archived s3://${bucket}/${written.key} records=${written.records} bytes=${written.bytes} stored=${written.storedBytes} offsets=${written.firstOffset}-${written.lastOffset} reason=${reason}`,
       );
     }
     if (written.quarantineKey !== undefined) {
@@ -324,53 +343,38 @@ export class ConsumerArchiver {
     }
   }
 
-  #schedule(partition: number, state: PartitionState): void {
-    clearTimeout(state.timer);
-    state.timer = undefined;
-    const waiting = state.pending !== undefined || state.closed !== undefined;
-    if ((state.batch === undefined && !waiting) || this.#closing || this.#fatal !== undefined) return;
-    const due = state.batch === undefined ? Infinity : state.batch.msUntilDue(this.#options.config.limits, Date.now());
-    const delay = Math.min(due, waiting ? DRAIN_MS : Infinity) + 5;
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      void this.#onTimer(partition, state);
-    }, delay);
-  }
-
-  /**
-   * Adds a pending fetched batch that no next fetch picked up, and closes a
-   * batch on age or idleness; runs outside kafkajs' loop, so it guards against rebalances.
-   */
-  async #onTimer(partition: number, state: PartitionState): Promise<void> {
-    const generation = this.#generation;
-    if (!this.#mayFlushOutsideLoop(partition, state, generation)) return;
-    const signal = this.#flushAbort.signal;
-    try {
-      await this.#withLock(state, async () => {
-        if (!this.#mayFlushOutsideLoop(partition, state, generation)) return;
-        const commit = (offset: string) => this.#commitOutsideLoop(partition, offset, generation);
-        await this.#addPending(partition, state, commit, signal);
-        const reason = state.batch?.closeReason(this.#options.config.limits, Date.now());
-        if (reason !== undefined) await this.#close(partition, state, reason, commit, signal);
-        await this.#writeClosed(state, commit, signal);
-        this.#schedule(partition, state);
-      });
-    } catch (error) {
-      if (this.#generation !== generation) return; // a rebalance aborted the write; the batch is replayed
-      this.#fail(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  #mayFlushOutsideLoop(partition: number, state: PartitionState, generation: number): boolean {
-    return this.#fatal === undefined && !this.#rebalancing && this.#generation === generation &&
-      this.#assigned.has(partition) && this.#states.get(partition) === state;
-  }
-
-  async #commitOutsideLoop(partition: number, offset: string, generation: number): Promise<void> {
+  async #commit(partition: number, offset: string, generation: number): Promise<void> {
     if (this.#generation !== generation || this.#rebalancing || !this.#assigned.has(partition)) {
       throw new Error(`Partition ${partition} was reassigned before offset ${offset} was committed`);
     }
     await this.#consumer!.commitOffsets([{ topic: this.#options.config.topic, partition, offset }]);
+  }
+
+  /** Sets a timer for the open batch's age and idle limits. */
+  #schedule(partition: number, state: PartitionState, generation: number): void {
+    clearTimeout(state.timer);
+    state.timer = undefined;
+    if (state.batch === undefined || this.#closing || this.#fatal !== undefined) return;
+    const delay = state.batch.msUntilDue(this.#options.config.limits, Date.now()) + 5;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      void this.#queueAdd(state, generation, async () => {
+        if (!this.#current(partition, state, generation)) return;
+        const reason = state.batch?.closeReason(this.#options.config.limits, Date.now());
+        if (reason !== undefined) await this.#close(partition, state, generation, reason);
+        this.#schedule(partition, state, generation);
+      });
+    }, delay);
+  }
+
+  /** Resolves once every batch handed over so far is added, and every closed batch written and committed (or dropped). */
+  async settled(): Promise<void> {
+    for (;;) {
+      const chains = [...this.#states.values()].flatMap((state) => [state.adds, state.writes]);
+      await Promise.all(chains);
+      const now = [...this.#states.values()].flatMap((state) => [state.adds, state.writes]);
+      if (now.length === chains.length && now.every((chain, i) => chain === chains[i])) return;
+    }
   }
 
   /**
@@ -380,30 +384,21 @@ export class ConsumerArchiver {
   async shutdown(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    const consumer = this.#consumer;
-    consumer?.pause([{ topic: this.#options.config.topic }]);
+    this.#consumer?.pause([{ topic: this.#options.config.topic }]);
     const generation = this.#generation;
-    const work: Promise<unknown>[] = [];
     for (const [partition, state] of this.#states) {
       clearTimeout(state.timer);
       state.timer = undefined;
-      work.push(this.#withLock(state, async () => {
-        if (this.#fatal !== undefined) return;
-        if (this.#rebalancing || this.#generation !== generation || !this.#assigned.has(partition)) return;
-        const commit = (offset: string) => this.#commitOutsideLoop(partition, offset, generation);
-        const signal = this.#flushAbort.signal;
-        await this.#addPending(partition, state, commit, signal);
-        await this.#close(partition, state, "shutdown", commit, signal);
-        await this.#writeClosed(state, commit, signal);
-      }));
+      void this.#queueAdd(state, generation, async () => {
+        if (!this.#current(partition, state, generation)) return;
+        await this.#close(partition, state, generation, "shutdown");
+      });
     }
-    const results = await Promise.allSettled(work);
-    for (const result of results) {
-      if (result.status === "rejected") {
-        (this.#options.warn ?? console.warn)(
-          `Could not write a batch at shutdown: ${(result.reason as Error).message}; it will be replayed on restart`,
-        );
-      }
+    await this.settled();
+    if (this.#fatal !== undefined) {
+      (this.#options.warn ?? console.warn)(
+        `Could not write every batch at shutdown: ${this.#fatal.message}; the rest will be replayed on restart`,
+      );
     }
   }
 }

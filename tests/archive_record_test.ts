@@ -18,8 +18,33 @@ Deno.test("parseTimestampUtc() reads the ISO-8601 forms producers write", async 
   }
 });
 
+Deno.test("parseTimestampUtc() reads the producer's form as Date does, with or without fraction and Z", () => {
+  for (let i = 0; i < 5_000; i++) {
+    const time = Math.floor(((i * 7919) % 5_000) * 631_152_000_000 / 5_000 + 946_684_800_000); // 2000..2020
+    const iso = new Date(time).toISOString(); // 2024-10-01T14:30:00.123Z
+    const seconds = time - (time % 1000);
+    assert.equal(parseTimestampUtc(iso), time, iso);
+    assert.equal(parseTimestampUtc(iso.slice(0, -1)), time, iso);
+    assert.equal(parseTimestampUtc(`${iso.slice(0, -1)}456789`), time, iso);
+    assert.equal(parseTimestampUtc(`${iso.slice(0, 19)}Z`), seconds, iso);
+    assert.equal(parseTimestampUtc(iso.slice(0, 19)), seconds, iso);
+  }
+});
+
 Deno.test("parseTimestampUtc() rejects impossible dates and other text", async (t) => {
-  for (const input of ["2024-02-30T00:00:00Z", "2024-13-01", "yesterday", "1727793000", "2024-10-01T25:00:00Z"]) {
+  for (
+    const input of [
+      "2024-02-30T00:00:00Z",
+      "2024-13-01",
+      "yesterday",
+      "1727793000",
+      "2024-10-01T25:00:00Z",
+      "2024-10-01T14:30:00.Z",
+      "2024-10-01T14:3a:00Z",
+      "2024-10-01T14:30:00.1234567890Z",
+      "2023-02-29T00:00:00Z",
+    ]
+  ) {
     await t.step(input, () => assert.equal(parseTimestampUtc(input), undefined));
   }
 });

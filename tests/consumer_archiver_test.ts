@@ -11,19 +11,25 @@ const TOPIC = "t";
 class Fake implements BatchWriter {
   events: string[] = [];
   failAt = -1;
+  /** Rejects commits with it, when set. */
+  commitError: Error | undefined;
+  /** Puts wait for it, when set. */
+  gate: Promise<void> | undefined;
   listeners = new Map<string, ((e: unknown) => void)[]>();
   fatal: Error | undefined;
   encode(topic: string, partition: number, batch: ArchiveBatch): Promise<EncodedBatch> {
     return Promise.resolve({ topic, partition, batch, data: undefined, quarantine: undefined });
   }
-  put({ partition, batch }: EncodedBatch): Promise<WrittenBatch> {
+  async put({ partition, batch }: EncodedBatch): Promise<WrittenBatch> {
+    this.events.push(`put p${partition} ${batch.startOffset}`);
+    await this.gate;
     const seqs = batch.lines.map((l) => JSON.parse(new TextDecoder().decode(l)).seq);
     const n = this.events.filter((e) => e.startsWith("write")).length;
     if (n === this.failAt) {
-      return Promise.reject(new S3Error("Cannot write: test", { cause: null, retriable: false }));
+      throw new S3Error("Cannot write: test", { cause: null, retriable: false });
     }
     this.events.push(`write p${partition} ${batch.startOffset}-${batch.lastOffset} [${seqs}] q${batch.rejects.length}`);
-    return Promise.resolve({
+    return {
       partition,
       firstOffset: batch.startOffset,
       lastOffset: batch.lastOffset,
@@ -33,7 +39,7 @@ class Fake implements BatchWriter {
       storedBytes: 1,
       quarantineKey: batch.rejects.length ? "q" : undefined,
       rejected: batch.rejects.length,
-    });
+    };
   }
   consumer(): Consumer {
     const fake = {
@@ -43,7 +49,8 @@ class Fake implements BatchWriter {
         return () => {};
       },
       commitOffsets: (offsets: { partition: number; offset: string }[]) => {
-        this.events.push(`commit-outside p${offsets[0]!.partition} ${offsets[0]!.offset}`);
+        if (this.commitError) return Promise.reject(this.commitError);
+        this.events.push(`commit p${offsets[0]!.partition} ${offsets[0]!.offset}`);
         return Promise.resolve();
       },
       pause: () => {},
@@ -76,13 +83,7 @@ function setup(limits: Partial<BatchLimits>) {
   return { fake, archiver };
 }
 
-function payload(
-  fake: Fake,
-  partition: number,
-  from: number,
-  values: (string | object)[],
-  commitError?: Error,
-): EachBatchPayload {
+function payload(partition: number, from: number, values: (string | object)[]): EachBatchPayload {
   const messages = values.map((v, i) => ({
     offset: String(from + i),
     timestamp: "0",
@@ -94,65 +95,104 @@ function payload(
   return {
     batch: { topic: TOPIC, partition, messages },
     heartbeat: () => Promise.resolve(),
-    commitOffsetsIfNecessary: (o: { topics: { partitions: { offset: string }[] }[] }) => {
-      if (commitError) return Promise.reject(commitError);
-      fake.events.push(`commit p${partition} ${o.topics[0]!.partitions[0]!.offset}`);
-      return Promise.resolve();
-    },
   } as unknown as EachBatchPayload;
 }
 
 const rec = (seq: number, day = "2025-01-01") => ({ seq, timestamp_utc: `${day}T12:00:00Z` });
+/** Events without the "put" that starts each write. */
+const done = (fake: Fake) => fake.events.filter((e) => !e.startsWith("put "));
 
-Deno.test("ConsumerArchiver.eachBatch() adds a fetched batch with the next one, writes at maxRecords and commits each batch right after its write", async () => {
+Deno.test("ConsumerArchiver writes at maxRecords and commits each batch right after its write", async () => {
   const { fake, archiver } = setup({ maxRecords: 2 });
-  await archiver.eachBatch(payload(fake, 0, 0, [rec(0), rec(1), rec(2)]));
-  assert.deepEqual(fake.events, []);
-  await archiver.eachBatch(payload(fake, 0, 3, [rec(3), rec(4)]));
-  await archiver.eachBatch(payload(fake, 0, 5, [rec(5), rec(6)]));
-  await archiver.eachBatch(payload(fake, 0, 7, [rec(7)]));
-  assert.deepEqual(fake.events, ["write p0 0-1 [0,1] q0", "commit p0 2", "write p0 2-3 [2,3] q0", "commit p0 4"]);
-  await archiver.shutdown();
-  assert.deepEqual(fake.events.slice(4), [
+  await archiver.eachBatch(payload(0, 0, [rec(0), rec(1), rec(2)]));
+  await archiver.settled();
+  assert.deepEqual(done(fake), ["write p0 0-1 [0,1] q0", "commit p0 2"]);
+  await archiver.eachBatch(payload(0, 3, [rec(3), rec(4)]));
+  await archiver.eachBatch(payload(0, 5, [rec(5), rec(6)]));
+  await archiver.eachBatch(payload(0, 7, [rec(7), rec(8)]));
+  await archiver.settled();
+  assert.deepEqual(done(fake).slice(2), [
+    "write p0 2-3 [2,3] q0",
+    "commit p0 4",
     "write p0 4-5 [4,5] q0",
-    "commit-outside p0 6",
+    "commit p0 6",
     "write p0 6-7 [6,7] q0",
-    "commit-outside p0 8",
+    "commit p0 8",
   ]);
-  assert.equal(archiver.stats.records, 8);
+  await archiver.shutdown();
+  assert.deepEqual(done(fake).slice(8), ["write p0 8-8 [8] q0", "commit p0 9"]);
+  assert.equal(archiver.stats.records, 9);
 });
 
-Deno.test("ConsumerArchiver.eachBatch() closes the batch when the day changes and keeps rejects with their batch", async () => {
+Deno.test("ConsumerArchiver.eachBatch() returns before the write; the next write starts only after the previous commit", async () => {
+  const { fake, archiver } = setup({ maxRecords: 1 });
+  const gate = Promise.withResolvers<void>();
+  fake.gate = gate.promise;
+  await archiver.eachBatch(payload(0, 0, [rec(0), rec(1)]));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(fake.events, ["put p0 0"]);
+  gate.resolve();
+  await archiver.settled();
+  assert.deepEqual(fake.events, [
+    "put p0 0",
+    "write p0 0-0 [0] q0",
+    "commit p0 1",
+    "put p0 1",
+    "write p0 1-1 [1] q0",
+    "commit p0 2",
+  ]);
+  await archiver.shutdown();
+});
+
+Deno.test("ConsumerArchiver.eachBatch() waits while S3 lags, so kafkajs stops fetching", async () => {
+  const { fake, archiver } = setup({ maxRecords: 1 });
+  const gate = Promise.withResolvers<void>();
+  fake.gate = gate.promise;
+  const calls = [0, 1, 2, 3, 4, 5].map((i) => archiver.eachBatch(payload(0, i, [rec(i)])));
+  const returned: boolean[] = calls.map(() => false);
+  calls.forEach((call, i) => call.then(() => returned[i] = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(returned.includes(false), `every eachBatch returned: ${returned}`);
+  gate.resolve();
+  await Promise.all(calls);
+  await archiver.shutdown();
+  assert.equal(archiver.stats.records, 6);
+  assert.deepEqual(done(fake).filter((e) => e.startsWith("commit")), [1, 2, 3, 4, 5, 6].map((o) => `commit p0 ${o}`));
+});
+
+Deno.test("ConsumerArchiver closes the batch when the day changes and keeps rejects with their batch", async () => {
   const { fake, archiver } = setup({});
   // '{"seq":3}' has no timestamp_utc: its Kafka timestamp (0, 1970-01-01) makes it another day.
-  await archiver.eachBatch(payload(fake, 1, 10, ["oops", rec(0), rec(1), rec(2, "2025-01-02"), '{"seq":3}']));
-  await archiver.eachBatch(payload(fake, 1, 15, [rec(4, "2025-01-03")]));
-  await archiver.eachBatch(payload(fake, 1, 16, [rec(5, "2025-01-03")]));
+  await archiver.eachBatch(payload(1, 10, ["oops", rec(0), rec(1), rec(2, "2025-01-02"), '{"seq":3}']));
+  await archiver.eachBatch(payload(1, 15, [rec(4, "2025-01-03")]));
+  await archiver.eachBatch(payload(1, 16, [rec(5, "2025-01-03")]));
   await archiver.shutdown();
-  assert.deepEqual(fake.events, [
+  assert.deepEqual(done(fake), [
     "write p1 10-12 [0,1] q1",
     "commit p1 13",
     "write p1 13-13 [2] q0",
     "commit p1 14",
     "write p1 14-14 [3] q0",
-    "commit-outside p1 15",
+    "commit p1 15",
     "write p1 15-16 [4,5] q0",
-    "commit-outside p1 17",
+    "commit p1 17",
   ]);
 });
 
-Deno.test("ConsumerArchiver adds a fetched batch no next one follows, closes it when idle and commits it", async () => {
+Deno.test("ConsumerArchiver closes a batch when idle and commits it", async () => {
   const { fake, archiver } = setup({ idleMs: 30 });
-  await archiver.eachBatch(payload(fake, 0, 7, [rec(7)]));
-  assert.deepEqual(fake.events, []);
+  await archiver.eachBatch(payload(0, 7, [rec(7)]));
+  await archiver.settled();
+  assert.deepEqual(done(fake), []);
   await new Promise((r) => setTimeout(r, 400));
-  assert.deepEqual(fake.events, ["write p0 7-7 [7] q0", "commit-outside p0 8"]);
+  assert.deepEqual(done(fake), ["write p0 7-7 [7] q0", "commit p0 8"]);
   await archiver.shutdown();
 });
 
 Deno.test("ConsumerArchiver drops open batches on a rebalance; kafkajs replays them from the commit", async () => {
   const { fake, archiver } = setup({});
-  await archiver.eachBatch(payload(fake, 0, 0, [rec(0), rec(1)]));
+  await archiver.eachBatch(payload(0, 0, [rec(0), rec(1)]));
+  await archiver.settled();
   fake.emit("rebalancing", {});
   fake.join([1]);
   await archiver.shutdown();
@@ -162,22 +202,29 @@ Deno.test("ConsumerArchiver drops open batches on a rebalance; kafkajs replays t
 Deno.test("ConsumerArchiver stops at a failed write and commits nothing after it", async () => {
   const { fake, archiver } = setup({ maxRecords: 1 });
   fake.failAt = 1;
-  await archiver.eachBatch(payload(fake, 0, 0, [rec(0), rec(1), rec(2)]));
-  await archiver.eachBatch(payload(fake, 0, 3, [rec(3)]));
-  assert.deepEqual(fake.events, ["write p0 0-0 [0] q0", "commit p0 1"]);
+  await archiver.eachBatch(payload(0, 0, [rec(0), rec(1), rec(2)]));
+  await archiver.eachBatch(payload(0, 3, [rec(3)]));
+  await archiver.settled();
+  assert.deepEqual(done(fake), ["write p0 0-0 [0] q0", "commit p0 1"]);
   assert.match(fake.fatal?.message ?? "", /Cannot write: test/);
   assert.equal(archiver.fatal, fake.fatal);
-  await archiver.eachBatch(payload(fake, 0, 4, [rec(4)]));
+  await archiver.eachBatch(payload(0, 4, [rec(4)]));
   await archiver.shutdown();
-  assert.equal(fake.events.length, 2);
+  assert.equal(done(fake).length, 2);
 });
 
-Deno.test("ConsumerArchiver hands a rebalance error from a commit back to kafkajs, not as fatal", async () => {
+Deno.test("ConsumerArchiver hands a rebalance error from a commit to kafkajs at the next eachBatch, and resumes after the join", async () => {
   const { fake, archiver } = setup({ maxRecords: 1 });
   const error = Object.assign(new Error("The group is rebalancing"), { type: "REBALANCE_IN_PROGRESS" });
-  await archiver.eachBatch(payload(fake, 0, 0, [rec(0)], error));
-  await archiver.eachBatch(payload(fake, 0, 1, [rec(1)], error));
-  await assert.rejects(archiver.eachBatch(payload(fake, 0, 2, [rec(2)], error)), error);
+  fake.commitError = error;
+  await archiver.eachBatch(payload(0, 0, [rec(0), rec(1)]));
+  await archiver.settled();
+  assert.deepEqual(done(fake), ["write p0 0-0 [0] q0"]);
+  await assert.rejects(archiver.eachBatch(payload(0, 2, [rec(2)])), error);
   assert.equal(archiver.fatal, undefined);
+  fake.commitError = undefined;
+  fake.join([0]);
+  await archiver.eachBatch(payload(0, 0, [rec(0)]));
   await archiver.shutdown();
+  assert.deepEqual(done(fake), ["write p0 0-0 [0] q0", "write p0 0-0 [0] q0", "commit p0 1"]);
 });
