@@ -13,7 +13,7 @@
 import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
 import { consumerConfig } from "../lib/consumer_config.ts";
-import { runConsumer } from "../lib/consumer_run.ts";
+import { FETCH_BYTES, runConsumer } from "../lib/consumer_run.ts";
 import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import { s3Client } from "../lib/s3_client.ts";
 import { createBucket, deleteBucket, testName } from "../tests/_consumer_stack.ts";
@@ -69,8 +69,7 @@ function payloadFile(lines: number): string {
 async function kafkajsAlone(topic: string, total: number): Promise<{ rate: number; cpuMicros: number }> {
   const consumer = kafkaClient(kafkaSettings("bench")).consumer({
     groupId: `${topic}-kafkajs`,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
+    ...FETCH_BYTES,
   });
   let read = 0;
   let joinedAt = 0;
@@ -176,6 +175,10 @@ async function main(): Promise<void> {
     const controller = new AbortController();
     let archived = 0;
     let objects = 0;
+    // Objects closed at the record limit: the steady state, without the idle close of each partition's last object.
+    let fullRecords = 0;
+    let lastFullAt = 0;
+    let peakRss = 0;
     let joinedAt = 0;
     let doneAt = 0;
     let joinedCpu = cpuUsage();
@@ -194,6 +197,11 @@ async function main(): Promise<void> {
         if (m && line.startsWith("Archived ")) {
           objects++;
           archived += Number(m[1]);
+          if (line.endsWith(" reason=records")) {
+            fullRecords += Number(m[1]);
+            lastFullAt = performance.now();
+          }
+          peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
           if (archived >= produced) {
             doneAt = performance.now();
             doneCpu = cpuUsage(joinedCpu);
@@ -215,6 +223,15 @@ async function main(): Promise<void> {
         seconds.toFixed(2)
       } s; with start-up ${((doneAt - startedAt) / 1000).toFixed(2)} s)`,
     );
+    const steady = fullRecords / ((lastFullAt - joinedAt) / 1000);
+    console.log(
+      `  steady state: ${
+        Math.round(steady)
+      } msg/s (${fullRecords} records in objects closed at the record limit; the rest waited ${
+        config.limits.idleMs / 1000
+      } s for the idle close)`,
+    );
+    console.log(`  peak RSS of this process while archiving: ${Math.round(peakRss / 2 ** 20)} MiB`);
     const cpuSeconds = (doneCpu.user + doneCpu.system) / 1e6;
     console.log(
       `  CPU (all threads of this process): ${cpuSeconds.toFixed(2)} s, ${
@@ -237,7 +254,11 @@ async function main(): Promise<void> {
         client.cpuMicros.toFixed(1)
       } µs/msg CPU; ratio to raw read ${(client.rate / rawRate).toFixed(2)}x`,
     );
-    console.log(`  ratio archiver / raw read: ${(rate / rawRate).toFixed(2)}x`);
+    console.log(
+      `  ratio archiver / raw read: ${(rate / rawRate).toFixed(2)}x overall, ${
+        (steady / rawRate).toFixed(2)
+      }x steady state`,
+    );
   } finally {
     await deleteBucket(s3, bucket).catch((e) => console.warn(`Could not delete bucket ${bucket}: ${e.message}`));
     await admin.deleteTopics({ topics: [topic] }).catch(() => {});

@@ -131,11 +131,16 @@ export class ArchiveBatch {
  * Joins lines into JSONL bytes, one newline after each line. Lines that lie
  * one after the other in the same buffer, a newline between them (as
  * `packValues` lays them out), are copied in one piece.
+ *
+ * @param alloc Allocates the output (a `BufferPool` reuses large buffers).
  */
-export function jsonlBytes(lines: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+export function jsonlBytes(
+  lines: readonly Uint8Array[],
+  alloc: (size: number) => Uint8Array<ArrayBuffer> = (size) => new Uint8Array(size),
+): Uint8Array<ArrayBuffer> {
   let size = 0;
   for (const line of lines) size += line.byteLength + 1;
-  const out = new Uint8Array(size);
+  const out = alloc(size);
   let at = 0;
   let i = 0;
   while (i < lines.length) {

@@ -9,6 +9,7 @@
  * @module
  */
 import { gzipBytes } from "./archive_gzip.ts";
+import { BufferPool } from "./buffer_pool.ts";
 import { packValues, type ScannedValues, scanValues } from "./archive_scan.ts";
 import { parseTimestampUtc } from "./archive_timestamp.ts";
 import { quickScanJson } from "./json_quick_scan.ts";
@@ -19,6 +20,10 @@ export interface ArchiveCpu {
   scan(values: readonly (Uint8Array | null)[]): Promise<ScannedValues>;
   /** Compresses `data` with gzip at `level` (1..9). */
   gzip(data: Uint8Array, level: number): Promise<Uint8Array>;
+  /** Allocates bytes for {@linkcode ArchiveCpu.gzip}, maybe reusing a buffer. */
+  alloc(size: number): Uint8Array<ArrayBuffer>;
+  /** Offers the packed data of a scan for reuse, once nothing reads it (or its records' lines) any more. */
+  recycle(scanned: ScannedValues): void;
 }
 
 /** Runs everything on the calling thread; for tests and `ARCHIVE_WORKERS=0`. */
@@ -28,11 +33,13 @@ export const INLINE_CPU: ArchiveCpu = Object.freeze({
     return Promise.resolve(scanValues(data, ends));
   },
   gzip: gzipBytes,
+  alloc: (size: number) => new Uint8Array(size),
+  recycle: () => {},
 });
 
 type Job =
   | { id: number; op: "scan"; data: Uint8Array<ArrayBuffer>; ends: Int32Array<ArrayBuffer> }
-  | { id: number; op: "gzip"; data: Uint8Array; level: number };
+  | { id: number; op: "gzip"; data: Uint8Array<ArrayBuffer>; level: number };
 type Reply = { id: number; result: unknown; error?: undefined } | { id: number; error: string };
 
 /** The worker's entry point; self-contained, it is shipped as source text with `scanValues` and its helpers. */
@@ -50,9 +57,10 @@ function workerMain(scan: typeof scanValues): void {
         scope.postMessage({ id: job.id, result }, buffers);
       } else {
         const out = (await zlib).gzipSync(job.data, { level: job.level });
-        const result = new Uint8Array(out.byteLength);
-        result.set(out);
-        scope.postMessage({ id: job.id, result }, [result.buffer]);
+        const body = new Uint8Array(out.byteLength);
+        body.set(out);
+        // The input goes back too, for reuse.
+        scope.postMessage({ id: job.id, result: { body, input: job.data } }, [body.buffer, job.data.buffer]);
       }
     } catch (error) {
       scope.postMessage({ id: job.id, error: String((error as Error)?.message ?? error) }, []);
@@ -73,6 +81,7 @@ interface Pending {
  */
 export class ArchivePool implements ArchiveCpu {
   #workers: { worker: Worker; pending: Map<number, Pending> }[] = [];
+  #buffers = new BufferPool();
   #nextId = 0;
   #url: string;
   #broken: Error | undefined;
@@ -105,15 +114,32 @@ export class ArchivePool implements ArchiveCpu {
 
   /** Scans `values` in a worker (they are copied; the originals stay usable, the result holds the copy). */
   scan(values: readonly (Uint8Array | null)[]): Promise<ScannedValues> {
-    const { data, ends } = packValues(values);
+    const { data, ends } = packValues(values, (size) => this.#buffers.take(size));
     return this.#run({ id: 0, op: "scan", data, ends }, [data.buffer, ends.buffer]) as Promise<ScannedValues>;
   }
 
-  /** Compresses `data` in a worker. A `data` that spans its whole buffer is transferred: it is empty afterwards. */
-  gzip(data: Uint8Array, level: number): Promise<Uint8Array> {
-    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-    const transfer = whole && data.buffer instanceof ArrayBuffer ? [data.buffer] : [];
-    return this.#run({ id: 0, op: "gzip", data, level }, transfer) as Promise<Uint8Array>;
+  /**
+   * Compresses `data` in a worker. Its buffer is transferred (so `data` is
+   * empty afterwards) and, when it came from {@linkcode ArchivePool.alloc}, reused.
+   */
+  async gzip(data: Uint8Array, level: number): Promise<Uint8Array> {
+    const owned = data.buffer instanceof ArrayBuffer ? data as Uint8Array<ArrayBuffer> : new Uint8Array(data);
+    const { body, input } = await this.#run({ id: 0, op: "gzip", data: owned, level }, [owned.buffer]) as {
+      body: Uint8Array;
+      input: Uint8Array;
+    };
+    this.#buffers.give(input.buffer);
+    return body;
+  }
+
+  /** Bytes for {@linkcode ArchivePool.gzip}, over a reused buffer when large. */
+  alloc(size: number): Uint8Array<ArrayBuffer> {
+    return this.#buffers.take(size);
+  }
+
+  /** Reuses the packed data of `scanned`; nothing may read it, or lines of its records, afterwards. */
+  recycle(scanned: ScannedValues): void {
+    this.#buffers.give(scanned.data.buffer);
   }
 
   #run(job: Job, transfer: ArrayBuffer[]): Promise<unknown> {

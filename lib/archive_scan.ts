@@ -105,13 +105,16 @@ export function scanValues(data: Uint8Array<ArrayBuffer>, ends: Int32Array<Array
 /**
  * Packs values for {@linkcode scanValues}, each followed by a newline, so that
  * consecutive archived values are already JSONL ({@linkcode scannedValue}).
+ *
+ * @param alloc Allocates the packed bytes (a `BufferPool` reuses large buffers).
  */
 export function packValues(
   values: readonly (Uint8Array | null)[],
+  alloc: (size: number) => Uint8Array<ArrayBuffer> = (size) => new Uint8Array(size),
 ): { data: Uint8Array<ArrayBuffer>; ends: Int32Array<ArrayBuffer> } {
   let size = 0;
   for (const value of values) size += (value?.byteLength ?? 0) + 1;
-  const data = new Uint8Array(size);
+  const data = alloc(size);
   const ends = new Int32Array(values.length);
   let at = 0;
   for (let i = 0; i < values.length; i++) {

@@ -37,6 +37,8 @@ export interface ArchiveWriterOptions {
   readonly gzipLevel?: number;
   /** Compresses an object body; it may take ownership of `data`. @default gzipBytes (this thread) */
   readonly gzip?: (data: Uint8Array, level: number) => Promise<Uint8Array>;
+  /** Allocates uncompressed object bodies. @default new Uint8Array */
+  readonly alloc?: (size: number) => Uint8Array<ArrayBuffer>;
   /** For error messages. */
   readonly endpoint?: string | undefined;
 }
@@ -76,7 +78,7 @@ export class ArchiveWriter implements BatchWriter {
     const o = this.#options;
     const [data, quarantine] = await Promise.all([
       batch.lines.length > 0 && batch.time !== undefined
-        ? this.#gzip(jsonlBytes(batch.lines)).then((body) => ({
+        ? this.#gzip(jsonlBytes(batch.lines, o.alloc)).then((body) => ({
           key: archiveKey({
             prefix: o.prefix,
             pattern: o.datePattern,
@@ -89,7 +91,7 @@ export class ArchiveWriter implements BatchWriter {
         }))
         : undefined,
       batch.rejects.length > 0
-        ? this.#gzip(jsonlBytes(batch.rejects)).then((body) => ({
+        ? this.#gzip(jsonlBytes(batch.rejects, o.alloc)).then((body) => ({
           key: quarantineKey(o.quarantinePrefix, topic, { partition, startOffset: batch.startOffset }),
           body,
         }))

@@ -97,6 +97,10 @@ export class ConsumerArchiver {
   #fatal: Error | undefined;
   #onFatal: ((error: Error) => void) | undefined;
   #pathCache = { slot: NaN, path: "" };
+  /** Per scan, how many hold its packed data: the step adding its records, and each batch with lines in it. */
+  #scanHolders = new WeakMap<ScannedValues, number>();
+  /** Per batch, the scans its lines lie in. */
+  #batchScans = new WeakMap<ArchiveBatch, ScannedValues[]>();
   readonly stats: ArchiverStats = { objects: 0, records: 0, rejected: 0, bytes: 0, storedBytes: 0 };
 
   /** Creates an archiver for one consumer. */
@@ -238,7 +242,13 @@ export class ConsumerArchiver {
     const added = this.#queueAdd(state, generation, async () => {
       state.backlog--;
       if (!this.#current(partition, state, generation)) return;
-      await this.#add(partition, state, generation, messages, await scanned, receivedAt);
+      const values = await scanned;
+      this.#scanHolders.set(values, 1);
+      try {
+        await this.#add(partition, state, generation, messages, values, receivedAt);
+      } finally {
+        this.#release(values);
+      }
       this.#schedule(partition, state, generation);
     });
     if (state.backlog > MAX_BACKLOG) {
@@ -257,6 +267,7 @@ export class ConsumerArchiver {
     now: number,
   ): Promise<void> {
     const limits = this.#options.config.limits;
+    let holder: ArchiveBatch | undefined;
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
       const record = archiveRecord(scanned, i, message.timestamp);
@@ -267,6 +278,10 @@ export class ConsumerArchiver {
         }
         state.batch ??= new ArchiveBatch(message.offset, now);
         state.batch.add(message.offset, { line: record.line, time: record.time, datePath: path }, now);
+        if (holder !== state.batch) {
+          holder = state.batch;
+          this.#hold(holder, scanned);
+        }
       } else {
         state.batch ??= new ArchiveBatch(message.offset, now);
         state.batch.addRejected(message.offset, this.#quarantineLine(partition, message, record.reason), now);
@@ -274,6 +289,20 @@ export class ConsumerArchiver {
       const reason = state.batch.closeReason(limits, now);
       if (reason !== undefined) await this.#close(partition, state, generation, reason);
     }
+  }
+
+  #hold(batch: ArchiveBatch, scanned: ScannedValues): void {
+    const scans = this.#batchScans.get(batch) ?? [];
+    scans.push(scanned);
+    this.#batchScans.set(batch, scans);
+    this.#scanHolders.set(scanned, (this.#scanHolders.get(scanned) ?? 0) + 1);
+  }
+
+  /** Drops a hold on `scanned`; the last one lets its buffer be reused. A dropped batch never releases: GC takes it. */
+  #release(scanned: ScannedValues): void {
+    const holders = (this.#scanHolders.get(scanned) ?? 1) - 1;
+    this.#scanHolders.set(scanned, holders);
+    if (holders === 0) (this.#options.cpu ?? INLINE_CPU).recycle(scanned);
   }
 
   /** {@linkcode datePath} for `time`, reusing the last result within the same UTC day (hour, if the pattern has one). */
@@ -309,7 +338,11 @@ export class ConsumerArchiver {
     if (batch === undefined) return;
     state.batch = undefined;
     const encoded = this.#options.writer.encode(this.#options.config.topic, partition, batch);
-    encoded.catch(() => {}); // a rebalance may drop it unread
+    // Once encoded, the batch's lines are not read again: their scans' buffers may be reused.
+    const released = () => {
+      for (const scanned of this.#batchScans.get(batch) ?? []) this.#release(scanned);
+    };
+    encoded.then(released, released); // a rebalance may drop it unread
     state.unwritten++;
     const written = state.writes.then(async () => {
       if (!this.#current(partition, state, generation)) return;

@@ -11,6 +11,9 @@ import { kafkaClient } from "./kafka_client.ts";
 import { checkBucket } from "./s3_check.ts";
 import { s3Client } from "./s3_client.ts";
 
+/** kafkajs fetch sizes: larger fetches bought no speed in bench/consumer_bench.ts and cost memory. */
+export const FETCH_BYTES = { maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 } as const;
+
 /** Options of {@linkcode runConsumer}. */
 export interface RunConsumerOptions {
   /** Aborting it flushes open batches, commits and disconnects. */
@@ -49,6 +52,7 @@ export async function runConsumer(config: ConsumerConfig, options: RunConsumerOp
       quarantinePrefix: config.quarantinePrefix,
       gzipLevel: config.gzipLevel,
       gzip: (data, level) => cpu.gzip(data, level),
+      alloc: (size) => cpu.alloc(size),
       endpoint: config.s3.endpoint,
     });
     const archiver = new ConsumerArchiver({
@@ -64,8 +68,7 @@ export async function runConsumer(config: ConsumerConfig, options: RunConsumerOp
       sessionTimeout,
       rebalanceTimeout: Math.min(60_000, sessionTimeout * 2),
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 6)),
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      ...FETCH_BYTES,
       retry: { retries: 8, initialRetryTime: 200, restartOnFailure: () => Promise.resolve(false) },
     });
     const stopped = new Promise<void>((resolve) => {

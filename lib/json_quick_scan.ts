@@ -77,8 +77,10 @@ export function quickScanJson(data: Uint8Array, start: number, end: number, out:
       let plain = true;
       let j = from;
       for (;;) {
+        // Plain ASCII runs first: most bytes of a value are in them.
+        let b = 0;
+        while (j < end && (b = data[j]!) >= 0x23 && b < 0x80 && b !== 0x5c) j++;
         if (j >= end) return -1;
-        const b = data[j]!;
         if (b === 0x22) break;
         if (b < 0x20) return -1;
         if (b < 0x80 && b !== 0x5c) {

@@ -48,3 +48,22 @@ Deno.test("ArchivePool.close() rejects jobs in flight", async () => {
 Deno.test("ArchivePool() rejects a size below 1", () => {
   assert.throws(() => new ArchivePool(0), RangeError);
 });
+
+Deno.test("ArchivePool reuses the buffers of gzip inputs and recycled scans (a reused buffer keeps its old bytes)", async () => {
+  const pool = new ArchivePool(1);
+  try {
+    const input = pool.alloc(2 << 20).fill(0x78);
+    await pool.gzip(input, 1);
+    assert.equal(input.byteLength, 0);
+    assert.equal(pool.alloc(2 << 20)[0], 0x78);
+
+    const values = [bytes(`{"pad":"${"y".repeat(3 << 20)}"}`)];
+    const scanned = await pool.scan(values);
+    assert.deepEqual(scanned.rejects, {});
+    pool.recycle(scanned);
+    const next = pool.alloc(3 << 20);
+    assert.equal(new TextDecoder().decode(next.subarray(0, 8)), '{"pad":"');
+  } finally {
+    pool.close();
+  }
+});
