@@ -3,8 +3,17 @@
  *
  * @module
  */
+import process from "node:process";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import { envString } from "./env.ts";
+
+// kafkajs 2.2.4 passes a negative delay to setTimeout when nothing is throttled (tulios/kafkajs#1751), and the
+// runtime then prints a TimeoutNegativeWarning that reads like an error; the delay is clamped to 1 ms either way.
+const emitWarning = process.emitWarning;
+process.emitWarning = function (warning: string | Error, ...rest: unknown[]): void {
+  const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+  if (type !== "TimeoutNegativeWarning") Reflect.apply(emitWarning, process, [warning, ...rest]);
+} as typeof process.emitWarning;
 
 /** Kafka settings shared by every script. */
 export interface KafkaSettings {
