@@ -2,22 +2,24 @@
  * The archiving consumer: reads a topic with kafkajs, batches each partition's
  * records, writes each closed batch to S3 and only then commits its offsets.
  *
- * Exactly once across crashes rests on three rules:
+ * Exactly once across crashes rests on four rules:
  * 1. A batch's object name comes from its first offset (and that record's date).
  * 2. Per partition, at most one batch is written but not yet committed: the next
  *    batch is written only after the previous one's commit succeeded. So after a
  *    crash the group resumes at the start of that batch and rewrites the same key.
- * 3. Any failure in writing or committing that is not a rebalance stops the
+ * 3. A batch closed at the record or byte limit, or at a change of day, holds
+ *    the same records whoever builds it from the same start: a write that a
+ *    rebalance left in flight puts the same object the new owner will put.
+ * 4. Any failure in writing or committing that is not a rebalance stops the
  *    consumer (no more writes) so a restart resumes from the committed offset;
  *    a rebalance drops all in-memory batches and resumes from the committed offsets.
  *
- * For speed, CPU work overlaps with kafkajs' next fetch, and only CPU work:
- * a fetched batch's values are validated (in worker threads) and a closed
- * batch is compressed while kafkajs fetches; the records are added, and the
- * closed batch written and committed, when the partition's next fetched batch
- * arrives or on a short drain timer. So S3 writes and commits still happen
- * inside kafkajs' `eachBatch` (which a rebalance waits for) or on the timers
- * that already guard against rebalances; a rebalance drops the in-memory work.
+ * For speed, `eachBatch` only hands the fetched records over and returns, so
+ * kafkajs fetches on while, per partition and in order, the values are
+ * validated (in worker threads), added to batches, and closed batches
+ * compressed, written and committed. It waits only when a partition falls
+ * behind (bounded memory); commits go through `consumer.commitOffsets` and are
+ * skipped once a rebalance has begun.
  *
  * @module
  */
