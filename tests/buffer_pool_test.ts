@@ -35,3 +35,11 @@ Deno.test("BufferPool keeps small buffers out, and at most `keep` free buffers",
   assert.equal(pool.take(2 * MiB).buffer, a.buffer);
   assert.notEqual(pool.take(2 * MiB).buffer, b.buffer);
 });
+
+Deno.test("BufferPool drops its free buffers when none is taken for idleMs", async () => {
+  const pool = new BufferPool(4, 20);
+  const first = pool.take(2 * MiB);
+  pool.give(first.buffer);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.notEqual(pool.take(2 * MiB).buffer, first.buffer);
+});
