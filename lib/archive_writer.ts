@@ -35,7 +35,7 @@ export interface ArchiveWriterOptions {
   readonly quarantinePrefix: string;
   /** @default 6 */
   readonly gzipLevel?: number;
-  /** Compresses an object body; it may take ownership of `data`. @default gzipBytes (this thread) */
+  /** Compresses an object body; it may take ownership of `data` and its whole buffer. @default gzipBytes (this thread) */
   readonly gzip?: (data: Uint8Array, level: number) => Promise<Uint8Array>;
   /** Allocates uncompressed object bodies. @default new Uint8Array */
   readonly alloc?: (size: number) => Uint8Array<ArrayBuffer>;
