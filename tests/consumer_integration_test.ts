@@ -8,7 +8,6 @@ import { consumerLag } from "../lib/consumer_lag.ts";
 import type { ArchiverStats } from "../lib/consumer_archiver.ts";
 import type { ConsumerConfig } from "../lib/consumer_config.ts";
 import { runConsumer } from "../lib/consumer_run.ts";
-import { s3Client } from "../lib/s3_client.ts";
 import { S3Error } from "../lib/s3_error.ts";
 import { checkOffsetsOnce, eventually, listKeys, readArchive, testName, withFixture } from "./_consumer_stack.ts";
 
