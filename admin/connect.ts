@@ -9,7 +9,7 @@
  * @module
  */
 import { type ConnectorDefinition, connectorStatus, registerConnector } from "../lib/connect_client.ts";
-import { envOptional, envString } from "../lib/env.ts";
+import { envOptional, envUrl } from "../lib/env.ts";
 import { runMain } from "../lib/run_main.ts";
 
 /** Reads simplelink.json and applies `MONGO_SINK_URI` when set. */
@@ -22,7 +22,7 @@ export async function loadSinkDefinition(
 }
 
 async function main(): Promise<void> {
-  const baseUrl = envString("KAFKA_CONNECT_URL", "http://localhost:8083");
+  const baseUrl = envUrl("KAFKA_CONNECT_URL", "http://localhost:8083");
   const definition = await loadSinkDefinition();
   const command = Deno.args[0];
   if (command === "register") {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { envUrl } from "../lib/env.ts";
 import { readLines } from "../lib/read_lines.ts";
 
 /** A failed ksqlDB call: `errorCode` and `statementText` from ksqlDB's error body; `retriable` when it did not answer or answered 5xx. */
@@ -50,13 +51,7 @@ export interface QueryStream {
 
 /** Reads `KSQLDB_URL` (default `http://localhost:8088`). */
 export function ksqldbUrl(): string {
-  const url = Deno.env.get("KSQLDB_URL") || "http://localhost:8088";
-  try {
-    new URL(url);
-  } catch {
-    throw new RangeError(`KSQLDB_URL="${url}" is not a URL; set it like "http://localhost:8088"`);
-  }
-  return url.replace(/\/$/, "");
+  return envUrl("KSQLDB_URL", "http://localhost:8088");
 }
 
 /** Talks to the ksqlDB server at `baseUrl`. */

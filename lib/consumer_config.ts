@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { envBool, envInt, envOptional, envString } from "./env.ts";
+import { envBool, envInt, envOptional, envString, envUrl } from "./env.ts";
 import { type KafkaSettings, kafkaSettings } from "./kafka_client.ts";
 import type { BatchLimits } from "./archive_batch.ts";
 import { HIVE_DATE_PATTERN, validateDatePattern } from "./archive_key.ts";
@@ -79,20 +79,7 @@ export function consumerConfig(): ConsumerConfig {
       `S3_BUCKET="${bucket}" is not a valid bucket name; use 3-63 lower-case letters, digits, dots and hyphens`,
     );
   }
-  const endpoint = envOptional("AWS_ENDPOINT_URL_S3");
-  if (endpoint !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || !["http:", "https:"].includes(url.protocol)) {
-      throw new RangeError(
-        `AWS_ENDPOINT_URL_S3="${endpoint}" is not an http(s) URL; set it like "http://127.0.0.1:7070" or unset it for AWS`,
-      );
-    }
-  }
+  const endpoint = envUrl("AWS_ENDPOINT_URL_S3", undefined, 'set it like "http://127.0.0.1:7070" or unset it for AWS');
   const region = envOptional("AWS_REGION") ?? envOptional("AWS_DEFAULT_REGION") ?? "us-east-1";
   const prefix = cleanPrefix("ARCHIVE_PREFIX", envString("ARCHIVE_PREFIX", "archive"));
   const quarantinePrefix = cleanPrefix(

@@ -65,3 +65,31 @@ export function envChoice<T extends string>(name: string, choices: readonly T[],
   if ((choices as readonly string[]).includes(raw)) return raw as T;
   throw new RangeError(`${name}="${raw}" is not one of ${choices.join(", ")}; set ${name} to one of them`);
 }
+
+/**
+ * Reads an http(s) URL variable; returns it without a trailing slash.
+ *
+ * @param fallback Used when the variable is unset or empty; `undefined` makes it optional.
+ * @param fix How to set it, for the error. @default `set it like "<fallback>"`
+ * @throws {RangeError} When the value is not an http(s) URL.
+ */
+export function envUrl(name: string, fallback: string, fix?: string): string;
+export function envUrl(name: string, fallback: undefined, fix: string): string | undefined;
+export function envUrl(
+  name: string,
+  fallback: string | undefined,
+  fix = `set it like "${fallback}"`,
+): string | undefined {
+  const raw = envOptional(name) ?? fallback;
+  if (raw === undefined) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw new RangeError(`${name}="${raw}" is not an http(s) URL; ${fix}`);
+  }
+  return raw.replace(/\/$/, "");
+}

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { envBool, envChoice, envInt, envOptional, envString } from "./env.ts";
+import { envBool, envChoice, envInt, envOptional, envString, envUrl } from "./env.ts";
 import { type KafkaSettings, kafkaSettings } from "./kafka_client.ts";
 import { SOURCE_NAMES, type SourceName } from "./quote_source.ts";
 import type { ReplayPace } from "./replay_source.ts";
@@ -90,20 +90,6 @@ function symbolsFrom(name: string, fallback: string): string[] {
   return symbols;
 }
 
-function urlFrom(name: string, fallback: string): string {
-  const raw = envString(name, fallback);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new RangeError(`${name}="${raw}" is not a URL; set it like "${fallback}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new RangeError(`${name}="${raw}" is not an http(s) URL; set it like "${fallback}"`);
-  }
-  return url.origin;
-}
-
 /**
  * Reads the producer's settings from the environment (see {@linkcode PRODUCER_ENV}).
  *
@@ -133,7 +119,7 @@ export function producerConfig(): ProducerConfig {
     publishTimeoutMs: envInt("PRODUCER_PUBLISH_TIMEOUT_MS", 120_000, { min: 1000 }),
     stockdata: Object.freeze({
       token,
-      baseUrl: urlFrom("STOCKDATA_BASE_URL", "https://api.stockdata.org"),
+      baseUrl: new URL(envUrl("STOCKDATA_BASE_URL", "https://api.stockdata.org")).origin,
       symbolsPerRequest: envInt("STOCKDATA_SYMBOLS_PER_REQUEST", 3, { min: 1, max: 1000 }),
       dailyBudget: envInt("STOCKDATA_DAILY_BUDGET", 100, { min: 1 }),
       timeoutMs: envInt("STOCKDATA_TIMEOUT_MS", 10_000, { min: 100, max: 600_000 }),

@@ -9,7 +9,7 @@ import { probeOnce } from "./probe.ts";
 import { SERVICES } from "./services.ts";
 import { programStates } from "./supervisor.ts";
 import { connectorStatus } from "../lib/connect_client.ts";
-import { envString } from "../lib/env.ts";
+import { envString, envUrl } from "../lib/env.ts";
 import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import { topicMessageCount } from "../admin/topics.ts";
 import { consumerLag } from "../lib/consumer_lag.ts";
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     console.log(`  ${service.name.padEnd(14)} ${state.padEnd(9)} ${ready.padEnd(10)} ${service.url}`);
   }
   const lines = await Promise.allSettled([
-    connectorStatus(envString("KAFKA_CONNECT_URL", "http://localhost:8083"), SINK).then((s) =>
+    connectorStatus(envUrl("KAFKA_CONNECT_URL", "http://localhost:8083"), SINK).then((s) =>
       `connector ${SINK}: ${s.connector.state}, tasks ${s.tasks.map((t) => `${t.id}=${t.state}`).join(" ") || "none"}`
     ),
     countMessages([envString("KAFKA_TOPIC", "api-data"), envString("KAFKA_DLQ_TOPIC", "api-data-dlq")]).then((l) =>
