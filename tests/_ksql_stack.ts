@@ -3,7 +3,7 @@
  * the ksqlDB REST API at KSQLDB_URL (default http://localhost:8088, served on
  * Flink by stack/ksqldb) and to Kafka, each test with its own topics and names.
  */
-import type { Admin, Kafka } from "kafkajs";
+import type { Admin, Kafka, Message } from "kafkajs";
 import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import { KsqldbClient, ksqldbUrl } from "../admin/ksql_client.ts";
 import { peek } from "../admin/peek.ts";
@@ -68,10 +68,34 @@ export async function createTopic(admin: Admin, topic: string, partitions = 3): 
 
 /** Produces each value as JSON to `topic`. */
 export async function produce(kafka: Kafka, topic: string, values: readonly unknown[]): Promise<void> {
+  await sendMessages(kafka, topic, values.map((v) => ({ value: JSON.stringify(v) })));
+}
+
+/** A record with its key and Kafka timestamp; records without a key all go to partition 0 so their order holds. */
+export interface TimedRecord {
+  readonly key?: string;
+  readonly value: unknown;
+  readonly timestamp: number;
+}
+
+/** Produces JSON records with their Kafka timestamps and waits for all replicas. */
+export async function produceTimed(kafka: Kafka, topic: string, records: readonly TimedRecord[]): Promise<void> {
+  await sendMessages(
+    kafka,
+    topic,
+    records.map((r) => ({
+      ...(r.key === undefined ? { partition: 0 } : { key: r.key }),
+      value: JSON.stringify(r.value),
+      timestamp: String(r.timestamp),
+    })),
+  );
+}
+
+async function sendMessages(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
   const producer = kafka.producer();
   await producer.connect();
   try {
-    await producer.send({ topic, acks: -1, messages: values.map((v) => ({ value: JSON.stringify(v) })) });
+    await producer.send({ topic, acks: -1, messages });
   } finally {
     await producer.disconnect();
   }

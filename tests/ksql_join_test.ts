@@ -5,33 +5,17 @@
  * server (KSQLDB_URL, default http://localhost:8088).
  */
 import assert from "node:assert/strict";
-import type { Kafka } from "kafkajs";
-import { cleanup, createTopic, ksqldb, options, readTopic, takeRows, testKafka, uniqueName } from "./_ksql_stack.ts";
-
-/** A record with its key and Kafka timestamp; stream records all go to partition 0 so their order holds. */
-interface Timed {
-  readonly key?: string;
-  readonly value: unknown;
-  readonly timestamp: number;
-}
-
-async function send(kafka: Kafka, topic: string, records: readonly Timed[]): Promise<void> {
-  const producer = kafka.producer();
-  await producer.connect();
-  try {
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: records.map((r) => ({
-        ...(r.key === undefined ? { partition: 0 } : { key: r.key }),
-        value: JSON.stringify(r.value),
-        timestamp: String(r.timestamp),
-      })),
-    });
-  } finally {
-    await producer.disconnect();
-  }
-}
+import {
+  cleanup,
+  createTopic,
+  ksqldb,
+  options,
+  produceTimed,
+  readTopic,
+  takeRows,
+  testKafka,
+  uniqueName,
+} from "./_ksql_stack.ts";
 
 Deno.test("stream-table JOIN enriches each stream row with the table's value at its ROWTIME", options, async (t) => {
   const kafka = testKafka();
@@ -67,12 +51,12 @@ Deno.test("stream-table JOIN enriches each stream row with the table's value at 
     assert.deepEqual(push.header.columnNames, ["TICKER", "NAME", "DOUBLE_QTY"]);
 
     // AAPL is renamed between its two trades; TSLA has no company
-    await send(kafka, companiesTopic, [
+    await produceTimed(kafka, companiesTopic, [
       { key: "AAPL", value: { name: "Apple" }, timestamp: base },
       { key: "MSFT", value: { name: "Microsoft" }, timestamp: base },
       { key: "AAPL", value: { name: "Apple Inc." }, timestamp: base + 4000 },
     ]);
-    await send(kafka, tradesTopic, [
+    await produceTimed(kafka, tradesTopic, [
       { value: { ticker: "AAPL", qty: 10 }, timestamp: base + 1000 },
       { value: { ticker: "TSLA", qty: 5 }, timestamp: base + 2000 },
       { value: { ticker: "MSFT", qty: 7 }, timestamp: base + 3000 },
@@ -111,8 +95,12 @@ Deno.test("stream-table JOIN enriches each stream row with the table's value at 
            LEFT JOIN ${companies} c ON m.ticker = c.ticker EMIT CHANGES;`,
         earliest,
       );
-      await send(kafka, companiesTopic, [{ key: "MSFT", value: { name: "Microsoft Corp" }, timestamp: base + 6000 }]);
-      await send(kafka, moreTradesTopic, [{ value: { ticker: "MSFT", qty: 2 }, timestamp: base + 7000 }]);
+      await produceTimed(kafka, companiesTopic, [{
+        key: "MSFT",
+        value: { name: "Microsoft Corp" },
+        timestamp: base + 6000,
+      }]);
+      await produceTimed(kafka, moreTradesTopic, [{ value: { ticker: "MSFT", qty: 2 }, timestamp: base + 7000 }]);
       const got = await readTopic(kafka, admin, enriched, 5);
       assert.equal(got.length, 5, "the table update re-emitted earlier rows");
       assert.deepEqual(

@@ -13,6 +13,7 @@ import {
   KSQL_OBJECTS,
   ksqldb,
   options,
+  produceTimed,
   readTopic,
   takeRows,
   testKafka,
@@ -84,22 +85,8 @@ Deno.test("ksql/ pipeline applied twice computes what the quotes say", options, 
     const push = await ksqldb.query(`SELECT ticker, price FROM ${quotesStream} EMIT CHANGES;`, {}, controller.signal);
 
     await t.step("a push query started before producing receives the rows", async () => {
-      const producer = kafka.producer();
-      await producer.connect();
-      try {
-        await producer.send({
-          topic,
-          acks: -1,
-          // one envelope per quote, all in partition 0 so their order holds
-          messages: quotes.map((q) => ({
-            partition: 0,
-            timestamp: String(q.timestamp),
-            value: JSON.stringify(envelope([q.quote])),
-          })),
-        });
-      } finally {
-        await producer.disconnect();
-      }
+      // one envelope per quote, all in partition 0 so their order holds
+      await produceTimed(kafka, topic, quotes.map((q) => ({ value: envelope([q.quote]), timestamp: q.timestamp })));
       const rows = await takeRows(push.rows, quotes.length, 90_000);
       controller.abort();
       const byTicker = (list: [string, number][]) => Object.groupBy(list, ([ticker]) => ticker);
