@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { KsqldbClient, KsqldbError, ksqldbUrl } from "./ksql_client.ts";
 import { parseKsql, splitStatements } from "../stack/ksqldb/parse_ksql.ts";
 import type { Statement } from "../stack/ksqldb/ksql_ast.ts";
+import { retryRetriable } from "../lib/retry.ts";
 import { runMain } from "../lib/run_main.ts";
 
 /** What happened to one statement. */
@@ -56,16 +57,13 @@ async function existing(client: KsqldbClient): Promise<{ sources: Set<string>; q
   return { sources, queries };
 }
 
-async function withRetry<T>(task: () => Promise<T>): Promise<T> {
-  for (let attempt = 1;; attempt++) {
-    try {
-      return await task();
-    } catch (error) {
-      if (!(error instanceof KsqldbError) || !error.retriable || attempt >= 5) throw error;
-      console.error(`${error.message}; retrying in 2s`);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  }
+function withRetry<T>(task: () => Promise<T>): Promise<T> {
+  return retryRetriable(task, {
+    attempts: 5,
+    delayMs: 2000,
+    isRetriable: (error) => error instanceof KsqldbError && error.retriable,
+    onRetry: (error) => console.error(`${(error as Error).message}; retrying in 2s`),
+  });
 }
 
 /** A script to apply: its name (for messages) and its text. */

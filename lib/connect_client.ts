@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { retryRetriable } from "./retry.ts";
 
 /** A failed Kafka Connect call; `retriable` when waiting may help (409 rebalance, 5xx, no answer). */
 export class ConnectError extends Error {
@@ -75,17 +76,19 @@ export async function registerConnector(
   options: { attempts?: number; delayMs?: number } = {},
 ): Promise<boolean> {
   const { attempts = 10, delayMs = 2000 } = options;
-  for (let attempt = 1;; attempt++) {
-    try {
-      const existing = await call(baseUrl, "GET", "/connectors") as string[];
-      await call(baseUrl, "PUT", `/connectors/${encodeURIComponent(definition.name)}/config`, definition.config);
-      return !existing.includes(definition.name);
-    } catch (error) {
-      if (!(error instanceof ConnectError) || !error.retriable || attempt >= attempts) throw error;
-      console.error(`Cannot register connector "${definition.name}": ${error.message}; retrying in ${delayMs / 1000}s`);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
+  return await retryRetriable(async () => {
+    const existing = await call(baseUrl, "GET", "/connectors") as string[];
+    await call(baseUrl, "PUT", `/connectors/${encodeURIComponent(definition.name)}/config`, definition.config);
+    return !existing.includes(definition.name);
+  }, {
+    attempts,
+    delayMs,
+    isRetriable: (error) => error instanceof ConnectError && error.retriable,
+    onRetry: (error) =>
+      console.error(
+        `Cannot register connector "${definition.name}": ${(error as Error).message}; retrying in ${delayMs / 1000}s`,
+      ),
+  });
 }
 
 /**

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Message, Producer } from "kafkajs";
-import { sleep } from "./producer_sleep.ts";
+import { sleep } from "./sleep.ts";
 
 /** Options of {@linkcode QuotePublisher}. */
 export interface QuotePublisherOptions {

@@ -7,7 +7,7 @@
 import { QuoteApiError } from "./quote_api_error.ts";
 import type { QuoteEnvelope } from "./quote_envelope.ts";
 import type { SourceEvent } from "./quote_source.ts";
-import { sleep } from "./producer_sleep.ts";
+import { sleep } from "./sleep.ts";
 
 /** Fetches one symbol group; throws {@linkcode QuoteApiError} on failure. */
 export type FetchGroup = (symbols: readonly string[], signal: AbortSignal) => Promise<QuoteEnvelope>;

@@ -6,7 +6,7 @@
 import type { BatchEvent } from "./producer_source.ts";
 import { publishedJson, type QuoteEnvelope, stampedJson, validateQuoteEnvelope } from "./quote_envelope.ts";
 import type { SourceEvent } from "./quote_source.ts";
-import { sleep } from "./producer_sleep.ts";
+import { sleep } from "./sleep.ts";
 
 /** How fast to replay. */
 export type ReplayPace = "recorded" | "fast";

@@ -6,6 +6,7 @@
  */
 import { daemonAlive, programStates, supervisorctl } from "./supervisor.ts";
 import { runMain } from "../lib/run_main.ts";
+import { sleep } from "../lib/sleep.ts";
 
 async function main(): Promise<void> {
   if ((await programStates()) === undefined) {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   // shutdown returns once the request is accepted; supervisord stops every
   // program, then removes its pid file and exits
   for (let i = 0; i < 240 && (await daemonAlive()); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
   console.log("Stopped every service; state is kept in .data/");
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { sleep } from "../lib/sleep.ts";
 import { programStates } from "./supervisor.ts";
 
 /** How to tell that a service is ready; `running`: the supervisor has kept it up for its start seconds. */
@@ -51,7 +52,7 @@ export async function waitReady(probe: Probe, timeoutSeconds: number): Promise<b
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (Date.now() < deadline) {
     if (await probeOnce(probe)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
   return false;
 }

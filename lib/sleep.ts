@@ -1,5 +1,5 @@
 /**
- * An abortable sleep for the producer's poll and retry loops.
+ * An abortable sleep for poll, retry and wait loops.
  *
  * @module
  */
