@@ -99,6 +99,8 @@ export class ConsumerArchiver {
   #fatal: Error | undefined;
   #onFatal: ((error: Error) => void) | undefined;
   #pathCache = { slot: NaN, path: "" };
+  /** How long one date path lasts: an hour when the pattern has {HH}, else a day. */
+  #slotMs: number;
   /** Per scan, how many hold its packed data: the step adding its records, and each batch with lines in it. */
   #scanHolders = new WeakMap<ScannedValues, number>();
   /** Per batch, the scans its lines lie in. */
@@ -108,6 +110,7 @@ export class ConsumerArchiver {
   /** Creates an archiver for one consumer. */
   constructor(options: ConsumerArchiverOptions) {
     this.#options = options;
+    this.#slotMs = options.config.datePattern.includes("{HH}") ? 3_600_000 : 86_400_000;
   }
 
   /** The error that stopped archiving, if any. */
@@ -309,9 +312,10 @@ export class ConsumerArchiver {
 
   /** {@linkcode datePath} for `time`, reusing the last result within the same UTC day (hour, if the pattern has one). */
   #datePath(time: number): string {
-    const pattern = this.#options.config.datePattern;
-    const slot = Math.floor(time / (pattern.includes("{HH}") ? 3_600_000 : 86_400_000));
-    if (this.#pathCache.slot !== slot) this.#pathCache = { slot, path: datePath(pattern, time) };
+    const slot = Math.floor(time / this.#slotMs);
+    if (this.#pathCache.slot !== slot) {
+      this.#pathCache = { slot, path: datePath(this.#options.config.datePattern, time) };
+    }
     return this.#pathCache.path;
   }
 
