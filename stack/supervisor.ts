@@ -12,6 +12,10 @@ const CONF = join(SUPERVISOR_DIR, "supervisord.conf");
 const SOCKET = join(SUPERVISOR_DIR, "supervisor.sock");
 const PIDFILE = join(SUPERVISOR_DIR, "supervisord.pid");
 const BIN = join(TOOLS, "venv", "bin");
+const LOG = join(LOGS, "supervisord.log");
+
+/** Seconds supervisord waits after SIGTERM before it kills a program with SIGKILL. */
+export const STOP_WAIT_SECS = 60;
 
 function quote(arg: string): string {
   return /^[\w@%+=:,./*-]+$/.test(arg) ? arg : `"${arg.replaceAll(/(["\\])/g, "\\$1")}"`;
@@ -25,7 +29,7 @@ file=${SOCKET}
 chmod=0700
 
 [supervisord]
-logfile=${join(LOGS, "supervisord.log")}
+logfile=${LOG}
 logfile_maxbytes=5MB
 pidfile=${PIDFILE}
 directory=${ROOT}
@@ -47,7 +51,7 @@ startretries=3
 ; lower priorities start first and stop last
 priority=${(index + 1) * 10}
 stopsignal=TERM
-stopwaitsecs=60
+stopwaitsecs=${STOP_WAIT_SECS}
 stopasgroup=true
 killasgroup=true
 redirect_stderr=true
@@ -102,6 +106,33 @@ export async function daemonAlive(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The size of supervisord's log now: pass it to {@linkcode programsStopping} to read only what follows. */
+export async function supervisorLogSize(log = LOG): Promise<number> {
+  try {
+    return (await Deno.stat(log)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The programs supervisord still waits for while it shuts down, from the last
+ * "waiting for a, b to die" line its log gained after byte `from`; empty
+ * before the first one.
+ */
+export async function programsStopping(from: number, log = LOG): Promise<string[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(log);
+  } catch {
+    return [];
+  }
+  // a log shorter than `from` was rotated: read it whole
+  const text = new TextDecoder().decode(bytes.length >= from ? bytes.subarray(from) : bytes);
+  const waiting = [...text.matchAll(/waiting for (.+) to die/g)].at(-1);
+  return waiting?.[1]?.split(", ") ?? [];
 }
 
 /** Starts supervisord in the background with the current environment. */

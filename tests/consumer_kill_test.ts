@@ -6,62 +6,11 @@
 import assert from "node:assert/strict";
 import { consumerLag } from "../lib/consumer_lag.ts";
 import { checkOffsetsOnce, eventually, readArchive, withFixture } from "./_consumer_stack.ts";
+import { ConsumerProcess, processEnv } from "./_consumer_process.ts";
 
 const TOTAL = 100_000;
 const PARTITIONS = 3;
 const KILLS = 12;
-const CONSUMER = new URL("../consumer.ts", import.meta.url).pathname;
-/** The same permission set as `deno task consume` (deno.json). */
-const PERMISSIONS = ["-P=consumer"];
-
-/** A running `consumer.ts`; counts the objects it reports. */
-class ConsumerProcess {
-  readonly child: Deno.ChildProcess;
-  archived = 0;
-  output: string[] = [];
-  #waiters: { count: number; resolve: () => void }[] = [];
-  readonly done: Promise<void>;
-
-  constructor(env: Record<string, string>) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...PERMISSIONS, CONSUMER],
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const read = async (stream: ReadableStream<Uint8Array>) => {
-      let rest = "";
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-        const lines = (rest + chunk).split("\n");
-        rest = lines.pop() ?? "";
-        for (const line of lines) {
-          this.output.push(line);
-          if (!line.startsWith("Archived ")) continue;
-          this.archived++;
-          for (const w of this.#waiters.filter((w) => w.count <= this.archived)) w.resolve();
-        }
-      }
-    };
-    this.done = Promise.all([read(this.child.stdout), read(this.child.stderr)]).then(() => {});
-  }
-
-  /** Resolves as soon as the process has reported `count` objects. */
-  archivedAtLeast(count: number): Promise<void> {
-    if (this.archived >= count) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
-  }
-
-  async stop(signal: Deno.Signal): Promise<Deno.CommandStatus> {
-    try {
-      this.child.kill(signal);
-    } catch {
-      // already exited
-    }
-    const [status] = await Promise.all([this.child.status, this.done]);
-    return status;
-  }
-}
-
 Deno.test("consumer killed with SIGKILL at random points archives every offset exactly once", async () => {
   await withFixture({}, { partitions: PARTITIONS }, async ({ topic, bucket, admin, producer, s3, config }) => {
     // ~120-byte records two seconds apart: 2.3 days, so day changes close batches too.
@@ -77,15 +26,7 @@ Deno.test("consumer killed with SIGKILL at random points archives every offset e
       }
       await producer.send({ topic, acks: -1, messages });
     }
-    const env = {
-      KAFKA_TOPIC: topic,
-      CONSUMER_GROUP: config.groupId,
-      CONSUMER_SESSION_TIMEOUT_MS: "6000",
-      S3_BUCKET: bucket,
-      ARCHIVE_PREFIX: "archive",
-      ARCHIVE_MAX_RECORDS: "200",
-      ARCHIVE_IDLE_SECONDS: "1",
-    };
+    const env = processEnv(topic, config.groupId, bucket);
     for (let kill = 0; kill < KILLS; kill++) {
       const child = new ConsumerProcess(env);
       const startedAt = Date.now();

@@ -5,13 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { runProducer } from "../lib/producer_runner.ts";
-import { supervisorctl } from "../stack/supervisor.ts";
 import { memoryLogger, readTopic, testConfig, waitForKafka, withTopic } from "./_producer_kafka.ts";
-
-async function restartKafka(): Promise<void> {
-  const { code, output } = await supervisorctl("restart", "kafka");
-  assert.equal(code, 0, `supervisorctl restart kafka failed: ${output}`);
-}
+import { restartKafka } from "./_kafka_restart.ts";
 
 Deno.test({
   name: "runProducer() loses and doubles nothing when the broker restarts",

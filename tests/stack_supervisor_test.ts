@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { renderConfig } from "../stack/supervisor.ts";
+import { programsStopping, renderConfig, supervisorLogSize } from "../stack/supervisor.ts";
 import { SERVICES } from "../stack/services.ts";
 
 Deno.test("renderConfig() lists every service, started by up in order, never autostarted", () => {
@@ -23,5 +23,24 @@ Deno.test("every native service binds to 127.0.0.1", () => {
   for (const service of SERVICES) {
     const args = service.command.join(" ") + JSON.stringify(service.env ?? {});
     assert.doesNotMatch(args, /0\.0\.0\.0/, `${service.name} binds to all interfaces`);
+  }
+});
+
+Deno.test("programsStopping() names what the current shutdown still waits for", async () => {
+  const log = await Deno.makeTempFile({ suffix: ".log" });
+  try {
+    await Deno.writeTextFile(log, "2026-11-27 13:09:10,905 INFO waiting for kafka, consumer to die\n");
+    const from = await supervisorLogSize(log);
+    assert.deepEqual(await programsStopping(from, log), [], "an earlier shutdown's line was read");
+    await Deno.writeTextFile(
+      log,
+      "2026-11-27 14:10:08,830 INFO waiting for ferretdb, s3, kafka, consumer to die\n" +
+        "2026-11-27 14:10:11,169 WARN killing 'consumer' (32418) with SIGKILL\n" +
+        "2026-11-27 14:10:12,785 INFO waiting for ferretdb, s3 to die\n",
+      { append: true },
+    );
+    assert.deepEqual(await programsStopping(from, log), ["ferretdb", "s3"]);
+  } finally {
+    await Deno.remove(log);
   }
 });

@@ -278,13 +278,12 @@ async function main(): Promise<void> {
   console.log(
     `ksqlDB-compatible server (ksqlDB ${KSQL_VERSION} API, Flink engine at ${config.engineUrl}) listening on ${server.url}`,
   );
-  const stop = async () => {
-    console.log("Stopping the ksqlDB-compatible server");
-    await server.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  await new Promise<void>((resolve) => {
+    Deno.addSignalListener("SIGINT", resolve);
+    Deno.addSignalListener("SIGTERM", resolve);
+  });
+  console.log("Stopping the ksqlDB-compatible server");
+  await server.close();
 }
 
 if (import.meta.main) await runMain(main);
