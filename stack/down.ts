@@ -18,7 +18,7 @@ import { sleep } from "../lib/sleep.ts";
 
 /** supervisord stops programs one after another and kills each after STOP_WAIT_SECS. */
 const DEADLINE_MS = SERVICES.length * (STOP_WAIT_SECS + 5) * 1000;
-const REPORT_EVERY_MS = 10_000;
+const REPORT_EVERY_MS = 15_000;
 
 async function main(): Promise<void> {
   if ((await programStates()) === undefined) {
