@@ -330,7 +330,7 @@ async function main(): Promise<void> {
       }
     }
     write("Exiting ksqlDB.\n");
-    Deno.exit(0);
+    return;
   }
   // statements piped in: no prompt, no line editing
   Deno.addSignalListener("SIGINT", () => {
@@ -344,7 +344,6 @@ async function main(): Promise<void> {
     }
     for (const statement of buffer.push(line)) await shell.run(statement);
   }
-  Deno.exit(0);
 }
 
 if (import.meta.main) await runMain(main);

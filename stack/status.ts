@@ -13,6 +13,7 @@ import { envString, envUrl } from "../lib/env.ts";
 import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
 import { topicMessageCount } from "../admin/topics.ts";
 import { consumerLag } from "../lib/consumer_lag.ts";
+import { runMain } from "../lib/run_main.ts";
 
 const SINK = "mongo-sink";
 
@@ -78,4 +79,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await runMain(main);
