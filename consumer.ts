@@ -44,8 +44,6 @@ async function main(): Promise<void> {
   );
   const stats = await runConsumer(config, { signal: controller.signal });
   console.log(`Stopped: ${stats.objects} objects, ${stats.records} records, ${stats.rejected} quarantined`);
-  Deno.removeSignalListener("SIGINT", stop);
-  Deno.removeSignalListener("SIGTERM", stop);
 }
 
 if (import.meta.main) await runMain(main);

@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { PRODUCER_ENV, producerConfig } from "./lib/producer_config.ts";
 import { consoleLogger, runProducer } from "./lib/producer_runner.ts";
+import { runMain } from "./lib/run_main.ts";
 
 const HELP = `Usage: producer.ts [--max-polls N]
 
@@ -50,21 +51,14 @@ async function main(): Promise<void> {
     consoleLogger.info(`${name}: stopping polls, flushing what was accepted`);
     controller.abort();
   };
-  const onInt = stop("SIGINT");
-  const onTerm = stop("SIGTERM");
-  Deno.addSignalListener("SIGINT", onInt);
-  Deno.addSignalListener("SIGTERM", onTerm);
-  try {
-    const summary = await runProducer(config, {
-      signal: controller.signal,
-      ...(maxPolls === undefined ? {} : { maxPolls }),
-    });
-    // Exit explicitly: when Kafka is unreachable kafkajs may keep timers alive.
-    Deno.exit(summary.lost > 0 ? 1 : 0);
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInt);
-    Deno.removeSignalListener("SIGTERM", onTerm);
-  }
+  Deno.addSignalListener("SIGINT", stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", stop("SIGTERM"));
+  const summary = await runProducer(config, {
+    signal: controller.signal,
+    ...(maxPolls === undefined ? {} : { maxPolls }),
+  });
+  // runProducer's summary line has said how many were lost
+  if (summary.lost > 0) Deno.exit(1);
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await runMain(main);

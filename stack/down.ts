@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       console.log(
         `Still stopping: ${
           left.join(", ") || "services"
-        } (a service that ignores SIGTERM is killed after ${STOP_WAIT_SECS} s)`,
+        } (one after another; one that ignores SIGTERM is killed after ${STOP_WAIT_SECS} s)`,
       );
     }
     await sleep(500);
