@@ -72,6 +72,10 @@ const MAX_BACKLOG = 2;
 /** Closed batches a partition may have waiting to be written before adding waits. */
 const MAX_UNWRITTEN = 2;
 
+function partitionState(settled: Promise<void>): PartitionState {
+  return { batch: undefined, adds: settled, backlog: 0, writes: settled, unwritten: 0, timer: undefined };
+}
+
 function isRebalanceError(error: unknown): boolean {
   const type = (error as { type?: string } | null)?.type;
   return type === "REBALANCE_IN_PROGRESS" || type === "ILLEGAL_GENERATION" || type === "NOT_COORDINATOR_FOR_GROUP" ||
@@ -105,11 +109,17 @@ export class ConsumerArchiver {
   #scanHolders = new WeakMap<ScannedValues, number>();
   /** Per batch, the scans its lines lie in. */
   #batchScans = new WeakMap<ArchiveBatch, ScannedValues[]>();
+  #cpu: ArchiveCpu;
+  #log: (line: string) => void;
+  #warn: (line: string) => void;
   readonly stats: ArchiverStats = { objects: 0, records: 0, rejected: 0, bytes: 0, storedBytes: 0 };
 
   /** Creates an archiver for one consumer. */
   constructor(options: ConsumerArchiverOptions) {
     this.#options = options;
+    this.#cpu = options.cpu ?? INLINE_CPU;
+    this.#log = options.log ?? console.log;
+    this.#warn = options.warn ?? console.warn;
     this.#slotMs = options.config.datePattern.includes("{HH}") ? 3_600_000 : 86_400_000;
   }
 
@@ -140,18 +150,10 @@ export class ConsumerArchiver {
       for (const [partition, state] of old) {
         clearTimeout(state.timer);
         // Work still running on the old state finishes before new work starts.
-        const settled = Promise.all([state.adds, state.writes]).then(() => {});
-        this.#states.set(partition, {
-          batch: undefined,
-          adds: settled,
-          backlog: 0,
-          writes: settled,
-          unwritten: 0,
-          timer: undefined,
-        });
+        this.#states.set(partition, partitionState(Promise.all([state.adds, state.writes]).then(() => {})));
       }
       this.#rebalancing = false;
-      (this.#options.log ?? console.log)(
+      this.#log(
         `Joined group; assigned partitions [${
           [...this.#assigned].sort((a, b) => a - b).join(",")
         }] of "${this.#options.config.topic}"`,
@@ -180,14 +182,7 @@ export class ConsumerArchiver {
   #state(partition: number): PartitionState {
     let state = this.#states.get(partition);
     if (state === undefined) {
-      state = {
-        batch: undefined,
-        adds: Promise.resolve(),
-        backlog: 0,
-        writes: Promise.resolve(),
-        unwritten: 0,
-        timer: undefined,
-      };
+      state = partitionState(Promise.resolve());
       this.#states.set(partition, state);
     }
     return state;
@@ -240,7 +235,7 @@ export class ConsumerArchiver {
     const state = this.#state(partition);
     const generation = this.#generation;
     const messages = batch.messages;
-    const scanned = (this.#options.cpu ?? INLINE_CPU).scan(messages.map((m) => m.value));
+    const scanned = this.#cpu.scan(messages.map((m) => m.value));
     scanned.catch(() => {}); // a rebalance may drop it unread
     const receivedAt = Date.now();
     state.backlog++;
@@ -307,7 +302,7 @@ export class ConsumerArchiver {
   #release(scanned: ScannedValues): void {
     const holders = (this.#scanHolders.get(scanned) ?? 1) - 1;
     this.#scanHolders.set(scanned, holders);
-    if (holders === 0) (this.#options.cpu ?? INLINE_CPU).recycle(scanned);
+    if (holders === 0) this.#cpu.recycle(scanned);
   }
 
   /** {@linkcode datePath} for `time`, reusing the last result within the same UTC day (hour, if the pattern has one). */
@@ -321,7 +316,7 @@ export class ConsumerArchiver {
 
   #quarantineLine(partition: number, message: KafkaMessage, reason: string): Uint8Array {
     const topic = this.#options.config.topic;
-    (this.#options.warn ?? console.warn)(`Quarantining ${topic}/${partition}@${message.offset}: ${reason}`);
+    this.#warn(`Quarantining ${topic}/${partition}@${message.offset}: ${reason}`);
     return quarantineLine({
       topic,
       partition,
@@ -368,15 +363,14 @@ export class ConsumerArchiver {
     s.rejected += written.rejected;
     s.bytes += written.bytes;
     s.storedBytes += written.storedBytes;
-    const log = this.#options.log ?? console.log;
     const bucket = this.#options.config.s3.bucket;
     if (written.key !== undefined) {
-      log(
+      this.#log(
         `Archived s3://${bucket}/${written.key} records=${written.records} bytes=${written.bytes} stored=${written.storedBytes} offsets=${written.firstOffset}-${written.lastOffset} reason=${reason}`,
       );
     }
     if (written.quarantineKey !== undefined) {
-      log(
+      this.#log(
         `Quarantined s3://${bucket}/${written.quarantineKey} records=${written.rejected} offsets=${written.firstOffset}-${written.lastOffset}`,
       );
     }
@@ -435,7 +429,7 @@ export class ConsumerArchiver {
     }
     await this.settled();
     if (this.#fatal !== undefined) {
-      (this.#options.warn ?? console.warn)(
+      this.#warn(
         `Could not write every batch at shutdown: ${this.#fatal.message}; the rest will be replayed on restart`,
       );
     }
