@@ -11,11 +11,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { consumerConfig } from "./lib/consumer_config.ts";
-import { consumerLag, formatLag } from "./lib/consumer_lag.ts";
-import { runConsumer } from "./lib/consumer_run.ts";
-import { kafkaClient } from "./lib/kafka_client.ts";
-import { runMain } from "./lib/run_main.ts";
+import { consumerConfig } from "./lib/archive/config.ts";
+import { consumerLag, formatLag } from "./lib/archive/lag.ts";
+import { runConsumer } from "./lib/archive/run.ts";
+import { kafkaClient } from "./lib/kafka/client.ts";
+import { runMain } from "./lib/util/run_main.ts";
 
 async function printLag(): Promise<void> {
   const config = consumerConfig();

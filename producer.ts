@@ -10,9 +10,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { PRODUCER_ENV, producerConfig } from "./lib/producer_config.ts";
-import { consoleLogger, runProducer } from "./lib/producer_runner.ts";
-import { runMain } from "./lib/run_main.ts";
+import { PRODUCER_ENV, producerConfig } from "./lib/producer/config.ts";
+import { consoleLogger, runProducer } from "./lib/producer/runner.ts";
+import { runMain } from "./lib/util/run_main.ts";
 
 const HELP = `Usage: producer.ts [--max-polls N]
 

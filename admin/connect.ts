@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { type ConnectorDefinition, connectorStatus, registerConnector } from "../lib/connect_client.ts";
-import { envOptional, envUrl } from "../lib/env.ts";
-import { runMain } from "../lib/run_main.ts";
+import { type ConnectorDefinition, connectorStatus, registerConnector } from "../lib/connect/client.ts";
+import { envOptional, envUrl } from "../lib/util/env.ts";
+import { runMain } from "../lib/util/run_main.ts";
 
 /** Reads simplelink.json and applies `MONGO_SINK_URI` when set. */
 export async function loadSinkDefinition(

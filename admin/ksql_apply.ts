@@ -12,10 +12,10 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { KsqldbClient, KsqldbError, ksqldbUrl } from "./ksql_client.ts";
-import { parseKsql, splitStatements } from "../stack/ksqldb/parse_ksql.ts";
-import type { Statement } from "../stack/ksqldb/ksql_ast.ts";
-import { retryRetriable } from "../lib/retry.ts";
-import { runMain } from "../lib/run_main.ts";
+import { parseKsql, splitStatements } from "../ksqldb/server/parser.ts";
+import type { Statement } from "../ksqldb/server/ast.ts";
+import { retryRetriable } from "../lib/util/retry.ts";
+import { runMain } from "../lib/util/run_main.ts";
 
 /** What happened to one statement. */
 export interface AppliedStatement {

@@ -7,9 +7,9 @@
  */
 import { parseArgs } from "node:util";
 import type { Kafka } from "kafkajs";
-import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
-import { envString } from "../lib/env.ts";
-import { runMain } from "../lib/run_main.ts";
+import { kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
+import { envString } from "../lib/util/env.ts";
+import { runMain } from "../lib/util/run_main.ts";
 
 /** One message as `peek` shows it. */
 export interface PeekedMessage {

@@ -10,9 +10,9 @@
  */
 import { parseArgs } from "node:util";
 import type { Admin } from "kafkajs";
-import { ensureTopic, kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
-import { envInt, envString } from "../lib/env.ts";
-import { runMain } from "../lib/run_main.ts";
+import { ensureTopic, kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
+import { envInt, envString } from "../lib/util/env.ts";
+import { runMain } from "../lib/util/run_main.ts";
 
 /** A topic's partition count and messages currently retained. */
 export interface TopicSummary {

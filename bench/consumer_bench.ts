@@ -12,11 +12,11 @@
  */
 import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
-import { consumerConfig } from "../lib/consumer_config.ts";
-import { FETCH_BYTES, runConsumer } from "../lib/consumer_run.ts";
-import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
-import { s3Client } from "../lib/s3_client.ts";
-import { createBucket, deleteBucket, testName } from "../tests/_consumer_stack.ts";
+import { consumerConfig } from "../lib/archive/config.ts";
+import { FETCH_BYTES, runConsumer } from "../lib/archive/run.ts";
+import { kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
+import { s3Client } from "../lib/s3/client.ts";
+import { createBucket, deleteBucket, testName } from "../tests/archive/_stack.ts";
 
 const JARS = new URL("../.tools/jars/kafka/*", import.meta.url).pathname;
 

@@ -17,10 +17,10 @@
  */
 import { parseArgs } from "node:util";
 import { Partitioners } from "kafkajs";
-import { kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
+import { kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
 import { KsqldbClient, ksqldbUrl } from "../admin/ksql_client.ts";
 import { applyKsql, ksqlFiles } from "../admin/ksql_apply.ts";
-import { KSQL_OBJECTS } from "../tests/_ksql_stack.ts";
+import { KSQL_OBJECTS } from "../tests/ksqldb/_stack.ts";
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;

@@ -17,12 +17,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ensureTopic, kafkaClient, kafkaSettings } from "../lib/kafka_client.ts";
-import type { ProducerConfig } from "../lib/producer_config.ts";
-import { CachedDefaultPartitioner } from "../lib/producer_partitioner.ts";
-import { QuotePublisher } from "../lib/producer_publisher.ts";
-import { type ProducerLogger, runProducer } from "../lib/producer_runner.ts";
-import { SimulatedMarket } from "../lib/simulated_market.ts";
+import { ensureTopic, kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
+import type { ProducerConfig } from "../lib/producer/config.ts";
+import { CachedDefaultPartitioner } from "../lib/producer/partitioner.ts";
+import { QuotePublisher } from "../lib/producer/publisher.ts";
+import { type ProducerLogger, runProducer } from "../lib/producer/runner.ts";
+import { SimulatedMarket } from "../lib/quotes/simulated_market.ts";
 
 const TICKERS = ["AAPL", "TSLA", "MSFT", "GOOGL", "AMZN", "NVDA", "META", "IBM"];
 

@@ -4,14 +4,9 @@
  * @module
  */
 
-import { sleep } from "../lib/sleep.ts";
+import { sleep } from "../lib/util/sleep.ts";
 import { programStates } from "./supervisor.ts";
-
-/** How to tell that a service is ready; `running`: the supervisor has kept it up for its start seconds. */
-export type Probe =
-  | { readonly kind: "tcp"; readonly port: number }
-  | { readonly kind: "http"; readonly url: string; readonly expect: readonly number[] }
-  | { readonly kind: "running"; readonly name: string };
+import type { Probe } from "./types.ts";
 
 /** Returns whether something accepts TCP connections on 127.0.0.1:`port`. */
 export async function tcpOpen(port: number): Promise<boolean> {

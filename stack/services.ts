@@ -7,31 +7,7 @@
  */
 import { join } from "node:path";
 import { DATA, ROOT, TOOLS } from "./paths.ts";
-import type { Probe } from "./probe.ts";
-
-/** One supervised process. */
-export interface Service {
-  /** Supervisor program name. */
-  readonly name: string;
-  /** What a person calls it. */
-  readonly title: string;
-  /** `infra` services start first; `pipeline` ones (producer, consumer) after topics, bucket and connector exist. */
-  readonly group: "infra" | "pipeline";
-  /** Services of its group that must be ready before it starts; the others start alongside. */
-  readonly dependsOn: readonly string[];
-  /** Host ports it binds on 127.0.0.1; checked free before it starts. */
-  readonly ports: readonly number[];
-  /** argv; run from the repository root. */
-  readonly command: readonly string[];
-  /** Extra, non-secret environment (secrets come from .env through the supervisor). */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Readiness probe. */
-  readonly probe: Probe;
-  /** Seconds to wait for the probe on start. */
-  readonly startSeconds: number;
-  /** Where a person reaches it. */
-  readonly url: string;
-}
+import type { Service } from "./types.ts";
 
 /** Ports shared with compose.yaml. */
 export const PORTS = Object.freeze({
@@ -173,7 +149,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
       "-XX:+UseSerialGC",
       "-XX:TieredStopAtLevel=1",
       `-Djava.io.tmpdir=${join(DATA, "flink/tmp")}`,
-      `-Dlog4j2.configurationFile=${join(ROOT, "stack/flink/log4j2.properties")}`,
+      `-Dlog4j2.configurationFile=${join(ROOT, "ksqldb/flink/log4j2.properties")}`,
       "--add-opens=java.base/java.util=ALL-UNNAMED",
       "--add-opens=java.base/java.lang=ALL-UNNAMED",
       "-cp",

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { LOGS, ROOT, SUPERVISOR_DIR, TOOLS } from "./paths.ts";
-import type { Service } from "./services.ts";
+import type { Service } from "./types.ts";
 
 const CONF = join(SUPERVISOR_DIR, "supervisord.conf");
 const SOCKET = join(SUPERVISOR_DIR, "supervisor.sock");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Flink side of the ksqlDB-compatible server: Apache Flink's jars
 # from Maven Central plus the small engine that embeds them, both built by
-# stack/flink/pom.xml into .tools/jars/flink/. A second run is a no-op while the
+# ksqldb/flink/pom.xml into .tools/jars/flink/. A second run is a no-op while the
 # pom, the engine's source and this script are unchanged (stamp:
 # .tools/jars/.flink-stamp).
 #
@@ -9,8 +9,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-pom="$root/stack/flink/pom.xml"
-src="$root/stack/flink/src"
+pom="$root/ksqldb/flink/pom.xml"
+src="$root/ksqldb/flink/src"
 jars="$root/.tools/jars"
 stamp="$jars/.flink-stamp"
 

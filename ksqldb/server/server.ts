@@ -1,0 +1,289 @@
+/**
+ * tickpipe's ksqlDB-compatible server: ksqlDB's REST API (`/info`,
+ * `/healthcheck`, `/ksql`, `/status`, `/query`, `/query-stream`, `/close-query`) on
+ * 127.0.0.1:8088, running the statements on Apache Flink (ksqldb/flink). It
+ * speaks HTTP/1.1 and, as ksqlDB's Java client and the npm `ksqldb-client`
+ * expect, HTTP/2 without TLS (h2c with prior knowledge; Deno.serve detects it):
+ * a client closes a push query by resetting its stream.
+ *
+ *   deno task ksqldb        (needs the Flink engine on FLINK_ENGINE_URL and Kafka)
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Admin } from "kafkajs";
+import { kafkaClient } from "../../lib/kafka/client.ts";
+import { Catalog } from "./catalog.ts";
+import { FlinkEngineClient } from "./flink_engine_client.ts";
+import { ERROR_CODES, errorBody, KsqlError } from "./error.ts";
+import { KSQL_VERSION, KsqlExecutor, type RunningQuery, StatementFailure } from "./executor.ts";
+import { type KsqldbConfig, loadKsqldbConfig } from "./config.ts";
+import { runMain } from "../../lib/util/run_main.ts";
+
+const JSON_TYPE = "application/json";
+const encoder = new TextEncoder();
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": JSON_TYPE } });
+}
+
+function failure(error: unknown, status?: number): Response {
+  const body = error instanceof StatementFailure
+    ? errorBody(error.cause, error.statementText, error.entities)
+    : errorBody(error);
+  return json(body, status ?? (body.error_code >= 50000 ? 500 : 400));
+}
+
+async function readJson(request: Request): Promise<Record<string, unknown>> {
+  try {
+    const body = await request.json();
+    if (typeof body !== "object" || body === null) throw new TypeError("not an object");
+    return body as Record<string, unknown>;
+  } catch (cause) {
+    throw new KsqlError("The request body is not a JSON object", { errorCode: ERROR_CODES.badRequest, cause });
+  }
+}
+
+/** Streams `lines()` as the response body; `stop` runs when the client goes away. */
+function streamResponse(lines: AsyncIterator<string>, contentType: string, stop: () => void): Response {
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await lines.next();
+        if (next.done) {
+          controller.close();
+          stop();
+        } else controller.enqueue(encoder.encode(next.value));
+      } catch (error) {
+        controller.enqueue(encoder.encode(`${JSON.stringify(errorBody(error))}\n`));
+        controller.close();
+        stop();
+      }
+    },
+    cancel() {
+      stop();
+    },
+  });
+  return new Response(body, { headers: { "content-type": contentType, "cache-control": "no-cache" } });
+}
+
+/** A running server. */
+export interface KsqldbServer {
+  readonly url: string;
+  readonly executor: KsqlExecutor;
+  /** Stops serving, ends push queries, disconnects from Kafka. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link serveKsqldb}. */
+export interface ServeOptions {
+  /** Seconds between syncs of the catalog into the Flink engine. @default 5 */
+  readonly syncSeconds?: number;
+}
+
+/**
+ * Starts the server described by `config`: opens the catalog, connects to Kafka,
+ * syncs the Flink engine (in the background until it answers) and serves the REST API.
+ *
+ * @throws {Error} When the port is taken or the catalog cannot be read.
+ */
+export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = {}): Promise<KsqldbServer> {
+  const catalog = await Catalog.open(join(config.stateDir, "catalog.json"));
+  const admin: Admin = kafkaClient({ brokers: config.brokers, clientId: "tickpipe-ksqldb" }).admin();
+  await admin.connect();
+  const engine = new FlinkEngineClient(config.engineUrl);
+  const executor = new KsqlExecutor(catalog, engine, admin, {
+    bootstrap: config.bootstrap,
+    serviceId: config.serviceId,
+  });
+  const shutdown = new AbortController();
+  const running = new Map<string, AbortController>();
+  let clusterId = "";
+  admin.describeCluster().then((c) => clusterId = c.clusterId).catch(() => {});
+
+  let lastSyncError = "";
+  const sync = async () => {
+    try {
+      await executor.sync();
+      if (lastSyncError) console.log("The Flink engine answers again; catalog synced");
+      lastSyncError = "";
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== lastSyncError) console.error(`Cannot sync the catalog into the Flink engine: ${message}`);
+      lastSyncError = message;
+    }
+  };
+  await sync();
+  const timer = setInterval(sync, (options.syncSeconds ?? 5) * 1000);
+
+  async function startQuery(
+    request: Request,
+    completed: Promise<void>,
+    sql: string,
+    properties: Record<string, unknown>,
+  ) {
+    const controller = new AbortController();
+    const stopQuery = () => controller.abort();
+    // the client went away: request.signal sees an aborted fetch, `completed` a closed connection
+    request.signal.addEventListener("abort", stopQuery, { once: true });
+    completed.then(stopQuery, stopQuery);
+    shutdown.signal.addEventListener("abort", stopQuery, { once: true });
+    let query: RunningQuery;
+    try {
+      query = await executor.query(sql, properties, controller.signal);
+    } catch (error) {
+      throw new StatementFailure(error, sql.trim(), []);
+    }
+    running.set(query.queryId, controller);
+    const stop = () => {
+      controller.abort();
+      running.delete(query.queryId);
+    };
+    for (const warning of query.warnings) console.warn(warning);
+    return { query, stop, controller };
+  }
+
+  async function handleQuery(request: Request, completed: Promise<void>): Promise<Response> {
+    const body = await readJson(request);
+    if (typeof body.ksql !== "string") {
+      throw new KsqlError('The request needs a "ksql" string', { errorCode: ERROR_CODES.badRequest });
+    }
+    const properties = (body.streamsProperties ?? body.properties ?? {}) as Record<string, unknown>;
+    const { query, stop } = await startQuery(request, completed, body.ksql, properties);
+    async function* lines(): AsyncGenerator<string> {
+      const header: Record<string, unknown> = { queryId: query.queryId, schema: query.schema };
+      if (query.warnings.length > 0) header.warnings = query.warnings.map((message) => ({ message }));
+      yield `[${JSON.stringify({ header })},\n`;
+      let limited = false;
+      for await (const row of query.rows) {
+        yield `${JSON.stringify({ row: { columns: row } })},\n`;
+        limited = true;
+      }
+      yield limited && /\bLIMIT\b/i.test(String(body.ksql))
+        ? `${JSON.stringify({ finalMessage: "Limit Reached" })}]\n`
+        : `${JSON.stringify({ finalMessage: "Query Completed" })}]\n`;
+    }
+    return streamResponse(lines(), JSON_TYPE, stop);
+  }
+
+  async function handleQueryStream(request: Request, completed: Promise<void>): Promise<Response> {
+    const body = await readJson(request);
+    if (typeof body.sql !== "string") {
+      throw new KsqlError('The request needs a "sql" string', { errorCode: ERROR_CODES.badRequest });
+    }
+    const properties = (body.properties ?? body.streamsProperties ?? {}) as Record<string, unknown>;
+    const { query, stop } = await startQuery(request, completed, body.sql, properties);
+    const accept = request.headers.get("accept") ?? "";
+    const asArray = accept.includes("application/json");
+    async function* lines(): AsyncGenerator<string> {
+      const header: Record<string, unknown> = {
+        queryId: query.queryId,
+        columnNames: query.columnNames,
+        columnTypes: query.columnTypes,
+      };
+      if (query.warnings.length > 0) header.warnings = query.warnings.map((message) => ({ message }));
+      yield asArray ? `[${JSON.stringify(header)}` : `${JSON.stringify(header)}\n`;
+      for await (const row of query.rows) yield asArray ? `,\n${JSON.stringify(row)}` : `${JSON.stringify(row)}\n`;
+      if (asArray) yield "]\n";
+    }
+    return streamResponse(lines(), asArray ? JSON_TYPE : "application/vnd.ksqlapi.delimited.v1", stop);
+  }
+
+  async function handle(request: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    try {
+      if (request.method === "GET" && pathname === "/info") {
+        return json({
+          KsqlServerInfo: {
+            version: KSQL_VERSION,
+            kafkaClusterId: clusterId,
+            ksqlServiceId: config.serviceId,
+            serverStatus: executor.engineReady ? "RUNNING" : "ERROR",
+          },
+        });
+      }
+      if (request.method === "GET" && pathname === "/healthcheck") {
+        const healthy = executor.engineReady && lastSyncError === "";
+        return json({
+          isHealthy: healthy,
+          details: {
+            metastore: { isHealthy: true },
+            kafka: { isHealthy: true },
+            commandRunner: { isHealthy: healthy },
+          },
+        }, healthy ? 200 : 503);
+      }
+      if (request.method === "GET" && pathname.startsWith("/status/")) {
+        const status = executor.commandStatus(decodeURIComponent(pathname.slice("/status/".length)));
+        if (status) return json(status);
+        return json({
+          "@type": "generic_error",
+          error_code: ERROR_CODES.notFound,
+          message: `Command not found: ${pathname.slice(8)}`,
+        }, 404);
+      }
+      if (request.method === "POST" && pathname === "/ksql") {
+        const body = await readJson(request);
+        if (typeof body.ksql !== "string") {
+          throw new KsqlError('The request needs a "ksql" string', { errorCode: ERROR_CODES.badRequest });
+        }
+        const entities = await executor.execute(body.ksql, (body.streamsProperties ?? {}) as Record<string, unknown>);
+        for (const entity of entities) for (const w of entity.warnings) console.warn(w.message);
+        return json(entities);
+      }
+      if (request.method === "POST" && pathname === "/query") return await handleQuery(request, info.completed);
+      if (request.method === "POST" && pathname === "/query-stream") {
+        return await handleQueryStream(request, info.completed);
+      }
+      if (request.method === "POST" && pathname === "/close-query") {
+        const body = await readJson(request);
+        const controller = running.get(String(body.queryId));
+        if (!controller) throw new KsqlError(`No query with id ${body.queryId}`, { errorCode: ERROR_CODES.badRequest });
+        controller.abort();
+        return new Response(null, { status: 200 });
+      }
+      return json({
+        "@type": "generic_error",
+        error_code: ERROR_CODES.notFound,
+        message: `No resource ${request.method} ${pathname}`,
+      }, 404);
+    } catch (error) {
+      if (!(error instanceof KsqlError) && !(error instanceof StatementFailure)) {
+        console.error(`${request.method} ${pathname} failed:`, error);
+      }
+      return failure(error);
+    }
+  }
+
+  const server = Deno.serve(
+    { hostname: config.host, port: config.port, signal: shutdown.signal, onListen: () => {} },
+    handle,
+  );
+  return {
+    url: `http://${config.host}:${server.addr.port}`,
+    executor,
+    async close() {
+      clearInterval(timer);
+      shutdown.abort();
+      for (const controller of running.values()) controller.abort();
+      await server.finished;
+      await admin.disconnect();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadKsqldbConfig();
+  const server = await serveKsqldb(config);
+  console.log(
+    `ksqlDB-compatible server (ksqlDB ${KSQL_VERSION} API, Flink engine at ${config.engineUrl}) listening on ${server.url}`,
+  );
+  await new Promise<void>((resolve) => {
+    Deno.addSignalListener("SIGINT", resolve);
+    Deno.addSignalListener("SIGTERM", resolve);
+  });
+  console.log("Stopping the ksqlDB-compatible server");
+  await server.close();
+}
+
+if (import.meta.main) await runMain(main);

@@ -1,0 +1,740 @@
+/**
+ * Translates a ksqlDB SELECT into Flink SQL with ksqlDB's semantics: 1-based
+ * array subscripts (index 0 is NULL, negative counts from the end), `->` on
+ * structs, EXPLODE as CROSS JOIN UNNEST, ROWTIME as the Kafka timestamp in
+ * epoch milliseconds, TUMBLING/HOPPING windows that update on every record
+ * (EMIT CHANGES), AVG as DOUBLE, NULL GROUP BY keys dropped, and a stream-table
+ * JOIN as a temporal join (`FOR SYSTEM_TIME AS OF` the stream row's ROWTIME):
+ * each stream row meets the table's value at its time, and table updates emit
+ * nothing.
+ *
+ * @module
+ */
+import type { Catalog, CatalogColumn, CatalogSource } from "./catalog.ts";
+import type { Expr, KsqlType, SelectQuery, WindowClause } from "./ast.ts";
+import { KsqlError, KsqlUnsupportedError } from "./error.ts";
+import { flinkType, quoteName } from "./types.ts";
+import { flinkOptions, sqlString, timedTableName } from "./flink_table_ddl.ts";
+
+/** How the query runs: a transient push query, a bounded pull query, or a persistent INSERT job. */
+export type QueryMode = "push" | "pull" | "persistent";
+
+/** Options of {@link translateQuery}. */
+export interface TranslateOptions {
+  readonly mode: QueryMode;
+  /** Names the Kafka consumer group of a persistent query (`ksql-<id>`). */
+  readonly queryId: string;
+  /** ksqlDB `auto.offset.reset`. @default "latest" */
+  readonly offsetReset?: "earliest" | "latest";
+  /** The statement, for warnings. */
+  readonly statementText: string;
+}
+
+/** An output column; types come from the engine's /schema. */
+export interface OutputColumn {
+  readonly name: string;
+  readonly key: boolean;
+}
+
+/** A translated query. */
+export interface TranslatedQuery {
+  /** Flink SQL SELECT producing `columns` (and `$ROWTIME` last when `rowtime`). */
+  readonly sql: string;
+  readonly columns: readonly OutputColumn[];
+  /** Whether the result is a TABLE (aggregation) rather than a STREAM. */
+  readonly resultType: "STREAM" | "TABLE";
+  /** Whether `sql` ends with the source record's `$ROWTIME` (streams, persistent mode). */
+  readonly rowtime: boolean;
+  readonly windowed?: WindowClause;
+  readonly sources: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+const AGGREGATES = new Set([
+  "AVG",
+  "SUM",
+  "MIN",
+  "MAX",
+  "COUNT",
+  "LATEST_BY_OFFSET",
+  "EARLIEST_BY_OFFSET",
+  "COUNT_DISTINCT",
+  "COLLECT_LIST",
+  "COLLECT_SET",
+]);
+
+type ScalarFn = (args: string[], name: string) => string;
+const fn = (flinkName: string, min: number, max: number): ScalarFn => (args, name) => {
+  if (args.length < min || args.length > max) {
+    throw new KsqlError(
+      `Function ${name} takes ${min === max ? min : `${min} to ${max}`} arguments, not ${args.length}`,
+    );
+  }
+  return `${flinkName}(${args.join(", ")})`;
+};
+const SCALARS: Readonly<Record<string, ScalarFn>> = {
+  UCASE: fn("UPPER", 1, 1),
+  UPPER: fn("UPPER", 1, 1),
+  LCASE: fn("LOWER", 1, 1),
+  LOWER: fn("LOWER", 1, 1),
+  LEN: fn("CHAR_LENGTH", 1, 1),
+  LENGTH: fn("CHAR_LENGTH", 1, 1),
+  CONCAT: fn("CONCAT", 1, 64),
+  CONCAT_WS: fn("CONCAT_WS", 2, 64),
+  SUBSTRING: fn("SUBSTR", 2, 3),
+  TRIM: fn("TRIM", 1, 1),
+  LTRIM: fn("LTRIM", 1, 1),
+  RTRIM: fn("RTRIM", 1, 1),
+  REPLACE: fn("REPLACE", 3, 3),
+  LPAD: fn("LPAD", 3, 3),
+  RPAD: fn("RPAD", 3, 3),
+  INITCAP: fn("INITCAP", 1, 1),
+  INSTR: fn("INSTR", 2, 2),
+  ABS: fn("ABS", 1, 1),
+  CEIL: fn("CEIL", 1, 1),
+  FLOOR: fn("FLOOR", 1, 1),
+  ROUND: fn("ROUND", 1, 2),
+  SQRT: fn("SQRT", 1, 1),
+  EXP: fn("EXP", 1, 1),
+  LN: fn("LN", 1, 1),
+  LOG: fn("LOG", 1, 2),
+  POWER: fn("POWER", 2, 2),
+  SIGN: fn("SIGN", 1, 1),
+  RANDOM: fn("RAND", 0, 0),
+  GREATEST: fn("GREATEST", 1, 64),
+  LEAST: fn("LEAST", 1, 64),
+  COALESCE: fn("COALESCE", 1, 64),
+  IFNULL: fn("IFNULL", 2, 2),
+  NULLIF: fn("NULLIF", 2, 2),
+  ARRAY_LENGTH: fn("CARDINALITY", 1, 1),
+  ARRAY_CONTAINS: fn("ARRAY_CONTAINS", 2, 2),
+  AS_VALUE: (args) => `(${args[0]})`,
+  TIMESTAMPTOSTRING: fn("KSQL_TIMESTAMPTOSTRING", 2, 3),
+  STRINGTOTIMESTAMP: (args, name) => {
+    if (args.length !== 2) throw new KsqlError(`Function ${name} takes 2 arguments here (string, pattern)`);
+    return `(UNIX_TIMESTAMP(${args[0]}, ${args[1]}) * 1000)`;
+  },
+  UNIX_TIMESTAMP: (args, name) => {
+    if (args.length !== 0) throw new KsqlUnsupportedError(`${name} with arguments`);
+    return "(UNIX_TIMESTAMP() * 1000)";
+  },
+};
+
+/** ksqlDB text of an expression, for messages and warnings. */
+export function formatExpr(e: Expr): string {
+  switch (e.k) {
+    case "col":
+      return e.qualifier ? `${e.qualifier}.${e.name}` : e.name;
+    case "lit":
+      return e.type === "string" ? `'${e.value.replaceAll("'", "''")}'` : e.value;
+    case "deref":
+      return `${formatExpr(e.base)}->${e.field}`;
+    case "index":
+      return `${formatExpr(e.base)}[${formatExpr(e.index)}]`;
+    case "call":
+      return `${e.name}(${e.star ? "*" : `${e.distinct ? "DISTINCT " : ""}${e.args.map(formatExpr).join(", ")}`})`;
+    case "bin":
+      return `(${formatExpr(e.left)} ${e.op} ${formatExpr(e.right)})`;
+    case "not":
+      return `(NOT ${formatExpr(e.expr)})`;
+    case "neg":
+      return `-${formatExpr(e.expr)}`;
+    case "isnull":
+      return `(${formatExpr(e.expr)} IS ${e.not ? "NOT " : ""}NULL)`;
+    case "between":
+      return `(${formatExpr(e.expr)} ${e.not ? "NOT " : ""}BETWEEN ${formatExpr(e.low)} AND ${formatExpr(e.high)})`;
+    case "in":
+      return `(${formatExpr(e.expr)} ${e.not ? "NOT " : ""}IN (${e.list.map(formatExpr).join(", ")}))`;
+    case "like":
+      return `(${formatExpr(e.expr)} ${e.not ? "NOT " : ""}LIKE ${formatExpr(e.pattern)})`;
+    case "case":
+      return `CASE ...`;
+    case "cast":
+      return `CAST(${formatExpr(e.expr)} AS ...)`;
+    case "interval":
+      return `${e.ms} MILLISECONDS`;
+  }
+}
+
+function hasAggregate(e: Expr): boolean {
+  switch (e.k) {
+    case "call":
+      return AGGREGATES.has(e.name) || e.args.some(hasAggregate);
+    case "deref":
+      return hasAggregate(e.base);
+    case "index":
+      return hasAggregate(e.base) || hasAggregate(e.index);
+    case "bin":
+      return hasAggregate(e.left) || hasAggregate(e.right);
+    case "not":
+    case "neg":
+    case "isnull":
+    case "cast":
+      return hasAggregate(e.expr);
+    case "between":
+      return hasAggregate(e.expr) || hasAggregate(e.low) || hasAggregate(e.high);
+    case "in":
+      return hasAggregate(e.expr) || e.list.some(hasAggregate);
+    case "like":
+      return hasAggregate(e.expr) || hasAggregate(e.pattern);
+    case "case":
+      return (e.operand !== undefined && hasAggregate(e.operand)) ||
+        e.whens.some((w) => hasAggregate(w.when) || hasAggregate(w.then)) ||
+        (e.otherwise !== undefined && hasAggregate(e.otherwise));
+    default:
+      return false;
+  }
+}
+
+interface Translated {
+  readonly sql: string;
+  readonly type?: KsqlType;
+}
+
+const EXPLODE_ALIAS = quoteName("$X");
+
+/** A source of the FROM clause, with the alias its columns are qualified by. */
+interface Binding {
+  readonly source: CatalogSource;
+  readonly alias: string;
+  /** The quoted alias in Flink SQL. */
+  readonly fa: string;
+}
+
+class QueryTranslator {
+  readonly warnings: string[] = [];
+  #bindings: readonly Binding[];
+  #window: WindowClause | undefined;
+  #explode: { arg: string; type: KsqlType } | undefined;
+  #options: TranslateOptions;
+  #inAggregate = false;
+  #allowExplode = false;
+
+  /** `bindings`: the FROM source first, then the joined one. */
+  constructor(bindings: readonly Binding[], window: WindowClause | undefined, options: TranslateOptions) {
+    this.#bindings = bindings;
+    this.#window = window;
+    this.#options = options;
+  }
+
+  get explode() {
+    return this.#explode;
+  }
+
+  set allowExplode(value: boolean) {
+    this.#allowExplode = value;
+  }
+
+  /** The binding `qualifier` names (its alias or source name); throws when it is not in the FROM clause. */
+  binding(qualifier: string): Binding {
+    const found = this.#bindings.find((b) => b.alias === qualifier) ??
+      this.#bindings.find((b) => b.source.name === qualifier);
+    if (!found) throw new KsqlError(`Source '${qualifier}' is not in the FROM clause of the query`);
+    return found;
+  }
+
+  column(name: string, qualifier: string | undefined): Translated {
+    const bindings = qualifier === undefined ? this.#bindings : [this.binding(qualifier)];
+    const matches = bindings.filter((b) => b.source.columns.some((c) => c.name === name));
+    if (matches.length > 1) {
+      throw new KsqlError(
+        `Column '${name}' is ambiguous. Could be any of: ${matches.map((b) => `${b.alias}.${name}`).join(", ")}`,
+      );
+    }
+    if (matches.length === 1) {
+      const b = matches[0]!;
+      const found = b.source.columns.find((c) => c.name === name)!;
+      return { sql: `${b.fa}.${quoteName(found.json)}`, type: found.type };
+    }
+    // pseudo columns: of the FROM source (the stream of a stream-table join) unless qualified
+    const { source, fa } = bindings[0]!;
+    const stream = source.sourceType === "STREAM";
+    switch (name) {
+      case "ROWTIME":
+        if (!stream) throw new KsqlUnsupportedError("ROWTIME on a TABLE source");
+        return { sql: `KSQL_EPOCH_MILLIS(${fa}.\`$ROWTIME\`)`, type: { type: "BIGINT" } };
+      case "ROWPARTITION":
+        if (!stream) throw new KsqlUnsupportedError("ROWPARTITION on a TABLE source");
+        return { sql: `${fa}.\`$PARTITION\``, type: { type: "INTEGER" } };
+      case "ROWOFFSET":
+        if (!stream) throw new KsqlUnsupportedError("ROWOFFSET on a TABLE source");
+        return { sql: `${fa}.\`$OFFSET\``, type: { type: "BIGINT" } };
+      case "WINDOWSTART":
+      case "WINDOWEND":
+        if (this.#window) {
+          const start = `${fa}.\`$WS\``;
+          return {
+            sql: name === "WINDOWSTART" ? start : `(${start} + ${this.#window.sizeMs})`,
+            type: { type: "BIGINT" },
+          };
+        }
+    }
+    if (qualifier === undefined && this.#bindings.length > 1) {
+      throw new KsqlError(
+        `Column '${name}' cannot be resolved in ${this.#bindings.map((b) => b.source.name).join(" or ")}`,
+      );
+    }
+    throw new KsqlError(`Column '${name}' cannot be resolved in ${source.sourceType.toLowerCase()} ${source.name}`);
+  }
+
+  expr(e: Expr): Translated {
+    switch (e.k) {
+      case "col":
+        return this.column(e.name, e.qualifier);
+      case "lit":
+        if (e.type === "string") return { sql: sqlString(e.value), type: { type: "STRING" } };
+        if (e.type === "boolean") return { sql: e.value, type: { type: "BOOLEAN" } };
+        if (e.type === "null") return { sql: "NULL" };
+        return { sql: e.value, type: /^\d+$/.test(e.value) ? { type: "INTEGER" } : { type: "DOUBLE" } };
+      case "deref": {
+        if (e.base.k === "call" && e.base.name === "EXPLODE") {
+          const element = this.explodeOf(e.base);
+          if (element.type !== "STRUCT") throw new KsqlError(`Cannot use '->' on EXPLODE of a non-STRUCT array`);
+          const field = element.fields.find((f) => f.name === e.field);
+          if (!field) throw new KsqlError(`Field '${e.field}' is not in ${flinkType(element)}`);
+          return { sql: `${EXPLODE_ALIAS}.${quoteName(field.json ?? field.name)}`, type: field.type };
+        }
+        const base = this.expr(e.base);
+        if (base.type?.type !== "STRUCT") {
+          throw new KsqlError(`Cannot dereference '${e.field}' of ${formatExpr(e.base)}: it is not a STRUCT`);
+        }
+        const field = base.type.fields.find((f) => f.name === e.field);
+        if (!field) throw new KsqlError(`Field '${e.field}' does not exist in ${formatExpr(e.base)}`);
+        return { sql: `${base.sql}.${quoteName(field.json ?? field.name)}`, type: field.type };
+      }
+      case "index": {
+        const base = this.expr(e.base);
+        if (base.type?.type === "MAP") return { sql: `${base.sql}[${this.expr(e.index).sql}]`, type: base.type.value };
+        if (base.type?.type !== "ARRAY") {
+          throw new KsqlError(`Cannot index ${formatExpr(e.base)}: it is not an ARRAY or MAP`);
+        }
+        const element = base.type.element;
+        const index = e.index.k === "neg" && e.index.expr.k === "lit"
+          ? `-${e.index.expr.value}`
+          : e.index.k === "lit"
+          ? e.index.value
+          : undefined;
+        const nullOf = `CASE WHEN FALSE THEN ${base.sql}[1] END`;
+        if (index !== undefined && /^-?\d+$/.test(index)) {
+          const n = Number(index);
+          if (n === 0) {
+            const arr = formatExpr(e.base);
+            const warning =
+              `Statement "${this.#options.statementText}" reads ${arr}[0]: ksqlDB arrays are 1-based, so ${arr}[0] is always NULL; ` +
+              `use ${arr}[1] for the first element, or EXPLODE(${arr}) for one row per element`;
+            if (!this.warnings.includes(warning)) this.warnings.push(warning);
+            return { sql: nullOf, type: element };
+          }
+          if (n > 0) return { sql: `${base.sql}[${n}]`, type: element };
+          return {
+            sql: `CASE WHEN CARDINALITY(${base.sql}) >= ${-n} THEN ${base.sql}[CARDINALITY(${base.sql}) + ${
+              n + 1
+            }] END`,
+            type: element,
+          };
+        }
+        const i = this.expr(e.index).sql;
+        return {
+          sql:
+            `CASE WHEN ${i} >= 1 THEN ${base.sql}[${i}] WHEN ${i} < 0 AND CARDINALITY(${base.sql}) >= -(${i}) THEN ${base.sql}[CARDINALITY(${base.sql}) + 1 + ${i}] END`,
+          type: element,
+        };
+      }
+      case "call":
+        return this.call(e);
+      case "bin": {
+        const l = this.expr(e.left).sql;
+        const r = this.expr(e.right).sql;
+        if (e.op === "%") return { sql: `MOD(${l}, ${r})` };
+        return { sql: `(${l} ${e.op} ${r})` };
+      }
+      case "not":
+        return { sql: `(NOT ${this.expr(e.expr).sql})`, type: { type: "BOOLEAN" } };
+      case "neg": {
+        const inner = this.expr(e.expr);
+        return inner.type ? { sql: `(-${inner.sql})`, type: inner.type } : { sql: `(-${inner.sql})` };
+      }
+      case "isnull":
+        return { sql: `(${this.expr(e.expr).sql} IS ${e.not ? "NOT " : ""}NULL)`, type: { type: "BOOLEAN" } };
+      case "between":
+        return {
+          sql: `(${this.expr(e.expr).sql} ${e.not ? "NOT " : ""}BETWEEN ${this.expr(e.low).sql} AND ${
+            this.expr(e.high).sql
+          })`,
+          type: { type: "BOOLEAN" },
+        };
+      case "in":
+        return {
+          sql: `(${this.expr(e.expr).sql} ${e.not ? "NOT " : ""}IN (${
+            e.list.map((x) => this.expr(x).sql).join(", ")
+          }))`,
+          type: { type: "BOOLEAN" },
+        };
+      case "like":
+        return {
+          sql: `(${this.expr(e.expr).sql} ${e.not ? "NOT " : ""}LIKE ${this.expr(e.pattern).sql})`,
+          type: { type: "BOOLEAN" },
+        };
+      case "case": {
+        const parts = ["CASE"];
+        if (e.operand) parts.push(this.expr(e.operand).sql);
+        let type: KsqlType | undefined;
+        for (const w of e.whens) {
+          const then = this.expr(w.then);
+          type ??= then.type;
+          parts.push(`WHEN ${this.expr(w.when).sql} THEN ${then.sql}`);
+        }
+        if (e.otherwise) parts.push(`ELSE ${this.expr(e.otherwise).sql}`);
+        parts.push("END");
+        return type ? { sql: `(${parts.join(" ")})`, type } : { sql: `(${parts.join(" ")})` };
+      }
+      case "cast":
+        return { sql: `CAST(${this.expr(e.expr).sql} AS ${flinkType(e.to)})`, type: e.to };
+      case "interval":
+        return { sql: String(e.ms) };
+    }
+  }
+
+  explodeOf(e: Expr & { k: "call" }): KsqlType {
+    if (!this.#allowExplode) {
+      throw new KsqlError("EXPLODE can only be used in the SELECT list of a query on a STREAM without GROUP BY");
+    }
+    if (e.args.length !== 1) throw new KsqlError("EXPLODE takes one ARRAY argument");
+    const arg = this.expr(e.args[0]!);
+    if (arg.type?.type !== "ARRAY") throw new KsqlUnsupportedError("EXPLODE of anything but an ARRAY column");
+    if (this.#explode && this.#explode.arg !== arg.sql) {
+      throw new KsqlUnsupportedError("More than one EXPLODE of different arrays in one query");
+    }
+    this.#explode = { arg: arg.sql, type: arg.type.element };
+    return arg.type.element;
+  }
+
+  call(e: Expr & { k: "call" }): Translated {
+    if (e.name === "EXPLODE") {
+      const element = this.explodeOf(e);
+      if (element.type === "STRUCT") {
+        const fields = element.fields.map((f) => `${EXPLODE_ALIAS}.${quoteName(f.json ?? f.name)}`);
+        return { sql: `CAST(ROW(${fields.join(", ")}) AS ${flinkType(element)})`, type: element };
+      }
+      return { sql: `${EXPLODE_ALIAS}.\`$V\``, type: element };
+    }
+    if (AGGREGATES.has(e.name)) {
+      if (this.#inAggregate) throw new KsqlError(`Aggregate functions cannot be nested: ${formatExpr(e)}`);
+      this.#inAggregate = true;
+      try {
+        const args = e.args.map((a) => this.expr(a));
+        const a = args[0]?.sql;
+        switch (e.name) {
+          case "COUNT":
+            if (e.star || args.length === 0) return { sql: "COUNT(*)", type: { type: "BIGINT" } };
+            return { sql: `COUNT(${e.distinct ? "DISTINCT " : ""}${a})`, type: { type: "BIGINT" } };
+          case "COUNT_DISTINCT":
+            return { sql: `COUNT(DISTINCT ${a})`, type: { type: "BIGINT" } };
+          case "AVG":
+            return { sql: `AVG(CAST(${a} AS DOUBLE))`, type: { type: "DOUBLE" } };
+          case "SUM":
+          case "MIN":
+          case "MAX":
+            return args[0]?.type ? { sql: `${e.name}(${a})`, type: args[0].type } : { sql: `${e.name}(${a})` };
+          case "LATEST_BY_OFFSET":
+          case "EARLIEST_BY_OFFSET": {
+            if (args.length !== 1) throw new KsqlUnsupportedError(`${e.name} with more than one argument`);
+            const flink = e.name === "LATEST_BY_OFFSET" ? "LAST_VALUE" : "FIRST_VALUE";
+            return args[0]?.type ? { sql: `${flink}(${a})`, type: args[0].type } : { sql: `${flink}(${a})` };
+          }
+          case "COLLECT_LIST":
+            return { sql: `ARRAY_AGG(${a})` };
+          default:
+            throw new KsqlUnsupportedError(`Aggregate function ${e.name}`);
+        }
+      } finally {
+        this.#inAggregate = false;
+      }
+    }
+    const scalar = SCALARS[e.name];
+    if (!scalar) {
+      throw new KsqlUnsupportedError(`Function ${e.name}`, "see SHOW FUNCTIONS for the supported ones");
+    }
+    return { sql: scalar(e.args.map((a) => this.expr(a).sql), e.name) };
+  }
+}
+
+/** Names of the scalar and aggregate functions this server translates. */
+export function supportedFunctions(): { scalar: string[]; aggregate: string[]; table: string[] } {
+  return { scalar: Object.keys(SCALARS).sort(), aggregate: [...AGGREGATES].sort(), table: ["EXPLODE"] };
+}
+
+function outputName(e: Expr, index: number): string {
+  if (e.k === "col") return e.name;
+  if (e.k === "deref") return e.field;
+  return `KSQL_COL_${index}`;
+}
+
+function sourceHints(source: CatalogSource, options: TranslateOptions): string {
+  if (source.sourceType === "TABLE") {
+    // upsert-kafka always reads the whole topic; a pull query stops at its current end
+    return options.mode === "pull" ? ` /*+ OPTIONS(${flinkOptions({ "scan.bounded.mode": "latest-offset" })}) */` : "";
+  }
+  const reset = options.offsetReset ?? "latest";
+  const hints: Record<string, string> = options.mode === "persistent"
+    ? {
+      "scan.startup.mode": "group-offsets",
+      "properties.group.id": `ksql-${options.queryId}`,
+      "properties.auto.offset.reset": reset,
+    }
+    : options.mode === "pull"
+    ? { "scan.startup.mode": "earliest-offset", "scan.bounded.mode": "latest-offset" }
+    : { "scan.startup.mode": `${reset}-offset` };
+  return ` /*+ OPTIONS(${flinkOptions(hints)}) */`;
+}
+
+/** Checks a JOIN is a stream-table join this server runs, and binds its table. */
+function joinedBinding(query: SelectQuery, left: CatalogSource, catalog: Catalog): Binding {
+  const join = query.join!;
+  const right = catalog.source(join.source.name);
+  if (!right) throw new KsqlError(`${join.source.name} does not exist`);
+  const kinds = `${left.sourceType}-${right.sourceType}`;
+  if (kinds === "STREAM-STREAM") {
+    throw new KsqlUnsupportedError("Stream-stream joins", "join a stream with a TABLE over the other topic");
+  }
+  if (kinds === "TABLE-TABLE") throw new KsqlUnsupportedError("Table-table joins");
+  if (kinds === "TABLE-STREAM") {
+    throw new KsqlError(
+      `Invalid join order: table-stream joins are not supported; only stream-table joins. Got ${left.name} ${join.type} JOIN ${right.name}`,
+    );
+  }
+  if (join.type !== "INNER" && join.type !== "LEFT") {
+    throw new KsqlError(
+      `${join.type} OUTER joins between a stream and a table are not supported; use JOIN or LEFT JOIN`,
+    );
+  }
+  if (query.window) throw new KsqlUnsupportedError("Windowed aggregations over a JOIN");
+  if (right.windowed) throw new KsqlUnsupportedError("Joins with a windowed TABLE");
+  if (right.columns.filter((c) => c.key).length !== 1) {
+    throw new KsqlUnsupportedError("Joins with a TABLE whose PRIMARY KEY has more than one column");
+  }
+  const alias = join.source.alias ?? right.name;
+  if (alias === (query.from.alias ?? query.from.name)) {
+    throw new KsqlError(`Each source of a join needs its own alias, but both are '${alias}'`);
+  }
+  return { source: right, alias, fa: quoteName(alias) };
+}
+
+/** Translates `ON stream-expression = table.key`, the only condition a stream-table join takes. */
+function joinCondition(
+  t: QueryTranslator,
+  on: Expr,
+  table: Binding,
+): { left: string; right: string; leftExpr: Expr } {
+  const key = table.source.columns.find((c) => c.key)!;
+  const keySql = `${table.fa}.${quoteName(key.json)}`;
+  if (on.k === "bin" && on.op === "=") {
+    const a = t.expr(on.left).sql;
+    const b = t.expr(on.right).sql;
+    const [leftExpr, left] = b === keySql ? [on.left, a] : a === keySql ? [on.right, b] : [undefined, undefined];
+    if (leftExpr && left !== undefined) {
+      if (left.includes(`${table.fa}.`)) {
+        throw new KsqlError(`The join condition ${formatExpr(on)} must compare the stream with the table's key`);
+      }
+      return { left, right: keySql, leftExpr };
+    }
+    throw new KsqlError(
+      `Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column ${key.name} instead of ${
+        formatExpr(on)
+      }`,
+    );
+  }
+  throw new KsqlUnsupportedError(`The join condition ${formatExpr(on)}`, "join ON stream_column = table.key_column");
+}
+
+/**
+ * Translates `query` over the catalog's sources to Flink SQL.
+ *
+ * @throws {KsqlError} For unknown sources or columns and invalid queries.
+ * @throws {KsqlUnsupportedError} For ksqlDB features this server does not run (stream-stream joins, session windows, ...).
+ */
+export function translateQuery(query: SelectQuery, catalog: Catalog, options: TranslateOptions): TranslatedQuery {
+  const source = catalog.source(query.from.name);
+  if (!source) throw new KsqlError(`${query.from.name} does not exist`);
+  if (query.emit === "FINAL") throw new KsqlUnsupportedError("EMIT FINAL", "use EMIT CHANGES");
+  const window = query.window;
+  if (window?.type === "SESSION") throw new KsqlUnsupportedError("SESSION windows", "use TUMBLING or HOPPING");
+  if (window && source.sourceType === "TABLE") {
+    throw new KsqlError("Windowed aggregations are only supported on STREAM sources");
+  }
+  if (
+    window?.type === "HOPPING" && (window.sizeMs % window.advanceMs! !== 0 || window.sizeMs / window.advanceMs! > 100)
+  ) {
+    throw new KsqlUnsupportedError("HOPPING windows whose SIZE is not a multiple (up to 100x) of ADVANCE BY");
+  }
+  const alias = query.from.alias ?? query.from.name;
+  const fa = quoteName(alias);
+  const bindings: Binding[] = [{ source, alias, fa }];
+  const joined = query.join ? joinedBinding(query, source, catalog) : undefined;
+  if (joined) bindings.push(joined);
+  const t = new QueryTranslator(bindings, window, options);
+  const join = query.join && joined ? joinCondition(t, query.join.on, joined) : undefined;
+  const aggregate = (query.groupBy?.length ?? 0) > 0 ||
+    query.items.some((i) => i.k === "expr" && hasAggregate(i.expr)) || (query.having !== undefined);
+  if (window && !aggregate) throw new KsqlError("WINDOW requires an aggregation (GROUP BY)");
+  if (aggregate && (query.groupBy?.length ?? 0) === 0) {
+    throw new KsqlUnsupportedError("Aggregations without GROUP BY", "group by a column");
+  }
+
+  // SELECT list
+  const selects: { sql: string; name: string; key: boolean }[] = [];
+  t.allowExplode = !aggregate && source.sourceType === "STREAM";
+  query.items.forEach((item, index) => {
+    if (item.k === "star") {
+      const starred = item.qualifier === undefined ? bindings : [t.binding(item.qualifier)];
+      if (aggregate) throw new KsqlError("SELECT * cannot be used with GROUP BY");
+      for (const b of starred) {
+        const ordered: CatalogColumn[] = [
+          ...b.source.columns.filter((c) => c.key),
+          ...b.source.columns.filter((c) => !c.key),
+        ];
+        // a join's columns are named after their source, as in ksqlDB: S_ID, T_NAME
+        for (const c of ordered) {
+          const name = joined ? `${b.alias}_${c.name}` : c.name;
+          selects.push({ sql: `${b.fa}.${quoteName(c.json)}`, name, key: false });
+        }
+      }
+      return;
+    }
+    selects.push({ sql: t.expr(item.expr).sql, name: item.alias ?? outputName(item.expr, index), key: false });
+  });
+  t.allowExplode = false;
+  const seen = new Set<string>();
+  for (const s of selects) {
+    if (seen.has(s.name)) {
+      throw new KsqlError(`The projection contains the column '${s.name}' more than once; give one an alias`);
+    }
+    seen.add(s.name);
+  }
+
+  const conditions: string[] = [];
+  if (query.where) conditions.push(t.expr(query.where).sql);
+
+  // GROUP BY: NULL keys are dropped, as in ksqlDB; each key must be projected by a persistent query
+  const groupSql = (query.groupBy ?? []).map((g) => t.expr(g).sql);
+  for (const [i, g] of groupSql.entries()) {
+    conditions.push(`(${g}) IS NOT NULL`);
+    const projected = selects.find((s) => s.sql === g);
+    if (projected) projected.key = true;
+    else if (options.mode === "persistent") {
+      throw new KsqlError(
+        `Key missing from projection: the GROUP BY expression ${
+          formatExpr(query.groupBy![i]!)
+        } must be in the SELECT list of a CREATE TABLE AS SELECT`,
+      );
+    }
+  }
+  if (window) {
+    groupSql.push(`${fa}.\`$WS\``);
+    if (options.mode === "persistent") {
+      for (const pseudo of ["WINDOWSTART", "WINDOWEND"] as const) {
+        const sql = t.column(pseudo, undefined).sql;
+        const existing = selects.find((s) => s.name === pseudo || s.sql === sql);
+        if (existing) existing.key = pseudo === "WINDOWSTART";
+        else selects.push({ sql, name: pseudo, key: pseudo === "WINDOWSTART" });
+      }
+    }
+  }
+
+  // PARTITION BY: the expression becomes the key column
+  if (query.partitionBy && options.mode === "persistent") {
+    if (aggregate) throw new KsqlError("PARTITION BY cannot be used with GROUP BY");
+    if (query.partitionBy.length !== 1) throw new KsqlUnsupportedError("PARTITION BY more than one expression");
+    const p = query.partitionBy[0]!;
+    if (!(p.k === "lit" && p.type === "null")) {
+      const sql = t.expr(p).sql;
+      const projected = selects.find((s) => s.sql === sql) ??
+        (p.k === "col" ? selects.find((s) => s.name === p.name) : undefined);
+      if (projected) projected.key = true;
+      else selects.unshift({ sql, name: outputName(p, 0), key: true });
+    }
+  }
+
+  // A stream-table join is keyed by its join expression, which a persistent query must project
+  if (join && !aggregate && !query.partitionBy && options.mode === "persistent") {
+    const projected = selects.find((s) => s.sql === join.left || s.sql === join.right);
+    if (projected) projected.key = true;
+    else {
+      throw new KsqlError(
+        `Key missing from projection (ie, SELECT). The query must include the join expression ${
+          formatExpr(join.leftExpr)
+        } in its projection (eg, SELECT ${formatExpr(join.leftExpr)}...)`,
+      );
+    }
+  } else if (!aggregate && !query.partitionBy && options.mode === "persistent") {
+    // A query keeps its source's key columns when it projects them; a table's must be projected
+    for (const c of source.columns.filter((c) => c.key)) {
+      const projected = selects.find((s) => s.sql === `${fa}.${quoteName(c.json)}`);
+      if (projected) projected.key = true;
+      else if (source.sourceType === "TABLE") {
+        throw new KsqlError(
+          `Key missing from projection: the PRIMARY KEY column ${c.name} of ${source.name} must be in the SELECT list`,
+        );
+      }
+    }
+  }
+
+  const having = query.having ? t.expr(query.having).sql : undefined;
+  const explode = t.explode;
+  const rowtime = options.mode === "persistent" && !aggregate && source.sourceType === "STREAM";
+
+  // FROM, with the window start computed per record
+  let from = `${quoteName(source.name)}${sourceHints(source, options)} AS ${fa}`;
+  if (joined && join) {
+    // a temporal join: each stream record meets the table's value as of its ROWTIME, and table
+    // updates emit nothing, as in ksqlDB
+    const table = `${quoteName(timedTableName(joined.source.name))}${sourceHints(joined.source, options)}`;
+    from = `${quoteName(timedTableName(source.name))}${sourceHints(source, options)} AS ${fa} ${
+      query.join!.type === "LEFT" ? "LEFT JOIN" : "JOIN"
+    } ${table} FOR SYSTEM_TIME AS OF ${fa}.\`$ROWTIME\` AS ${joined.fa} ON ${join.left} = ${join.right}`;
+  }
+  if (window) {
+    const rt = "KSQL_EPOCH_MILLIS(`$T`.`$ROWTIME`)";
+    const inner = `${quoteName(source.name)}${sourceHints(source, options)} AS \`$T\``;
+    if (window.type === "TUMBLING") {
+      from = `(SELECT \`$T\`.*, ${rt} - MOD(${rt}, ${window.sizeMs}) AS \`$WS\` FROM ${inner}) AS ${fa}`;
+    } else {
+      const advance = window.advanceMs!;
+      const starts = Array.from(
+        { length: window.sizeMs / advance },
+        (_, k) => `${rt} - MOD(${rt}, ${advance}) - ${k * advance}`,
+      );
+      from =
+        `(SELECT \`$T\`.*, \`$W\`.\`$WS\` FROM ${inner} CROSS JOIN UNNEST(ARRAY[${
+          starts.join(", ")
+        }]) AS \`$W\`(\`$WS\`) ` +
+        `WHERE \`$W\`.\`$WS\` + ${window.sizeMs} > ${rt}) AS ${fa}`;
+    }
+  }
+  if (explode) {
+    const columns = explode.type.type === "STRUCT"
+      ? explode.type.fields.map((f) => quoteName(f.json ?? f.name))
+      : ["`$V`"];
+    from += ` CROSS JOIN UNNEST(${explode.arg}) AS ${EXPLODE_ALIAS}(${columns.join(", ")})`;
+  }
+
+  const items = selects.map((s) => `${s.sql} AS ${quoteName(s.name)}`);
+  if (rowtime) items.push(`${fa}.\`$ROWTIME\` AS \`$ROWTIME\``);
+  let sql = `SELECT ${items.join(", ")} FROM ${from}`;
+  if (conditions.length > 0) sql += ` WHERE ${conditions.map((c) => `(${c})`).join(" AND ")}`;
+  if (groupSql.length > 0) sql += ` GROUP BY ${groupSql.join(", ")}`;
+  if (having) sql += ` HAVING ${having}`;
+  if (query.limit !== undefined && options.mode === "persistent") {
+    throw new KsqlError("LIMIT cannot be used in a persistent query");
+  }
+
+  return {
+    sql,
+    columns: selects.map((s) => ({ name: s.name, key: s.key })),
+    resultType: aggregate || source.sourceType === "TABLE" ? "TABLE" : "STREAM",
+    rowtime,
+    ...(window ? { windowed: window } : {}),
+    sources: joined ? [source.name, joined.source.name] : [source.name],
+    warnings: t.warnings,
+  };
+}
