@@ -11,11 +11,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { consumerConfig } from "./lib/archive/config.ts";
-import { consumerLag, formatLag } from "./lib/archive/lag.ts";
-import { runConsumer } from "./lib/archive/run.ts";
-import { kafkaClient } from "./lib/kafka/client.ts";
-import { runMain } from "./lib/util/run_main.ts";
+import { consumerConfig, consumerLag, formatLag, runConsumer } from "./lib/archive/mod.ts";
+import { kafkaClient } from "./lib/kafka/mod.ts";
+import { runMain } from "./lib/util/mod.ts";
 
 async function printLag(): Promise<void> {
   const config = consumerConfig();

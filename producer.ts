@@ -10,9 +10,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { PRODUCER_ENV, producerConfig } from "./lib/producer/config.ts";
-import { consoleLogger, runProducer } from "./lib/producer/runner.ts";
-import { runMain } from "./lib/util/run_main.ts";
+import { consoleLogger, PRODUCER_ENV, producerConfig, runProducer } from "./lib/producer/mod.ts";
+import { runMain } from "./lib/util/mod.ts";
 
 const HELP = `Usage: producer.ts [--max-polls N]
 

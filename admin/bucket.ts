@@ -6,9 +6,9 @@
  * @module
  */
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
-import { consumerConfig } from "../lib/archive/config.ts";
-import { s3Client } from "../lib/s3/client.ts";
-import { runMain } from "../lib/util/run_main.ts";
+import { consumerConfig } from "../lib/archive/mod.ts";
+import { s3Client } from "../lib/s3/mod.ts";
+import { runMain } from "../lib/util/mod.ts";
 
 /**
  * Creates `bucket` unless it exists.

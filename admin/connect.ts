@@ -8,9 +8,8 @@
  *
  * @module
  */
-import { type ConnectorDefinition, connectorStatus, registerConnector } from "../lib/connect/client.ts";
-import { envOptional, envUrl } from "../lib/util/env.ts";
-import { runMain } from "../lib/util/run_main.ts";
+import { type ConnectorDefinition, connectorStatus, registerConnector } from "../lib/connect/mod.ts";
+import { envOptional, envUrl, runMain } from "../lib/util/mod.ts";
 
 /** Reads simplelink.json and applies `MONGO_SINK_URI` when set. */
 export async function loadSinkDefinition(

@@ -12,10 +12,8 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { KsqldbClient, KsqldbError, ksqldbUrl } from "./ksql_client.ts";
-import { parseKsql, splitStatements } from "../ksqldb/server/parser.ts";
-import type { Statement } from "../ksqldb/server/ast.ts";
-import { retryRetriable } from "../lib/util/retry.ts";
-import { runMain } from "../lib/util/run_main.ts";
+import { parseKsql, splitStatements, type Statement } from "../ksqldb/server/mod.ts";
+import { retryRetriable, runMain } from "../lib/util/mod.ts";
 
 /** What happened to one statement. */
 export interface AppliedStatement {

@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { KsqldbClient, KsqldbError, ksqldbUrl, type KsqlEntity } from "./ksql_client.ts";
-import { runMain } from "../lib/util/run_main.ts";
+import { runMain } from "../lib/util/mod.ts";
 import { History, TerminalReader } from "./ksql_line_editor.ts";
 
 /** Where the shell keeps its history unless `--history` says otherwise. */

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { envUrl } from "../lib/util/env.ts";
-import { readLines } from "../lib/util/read_lines.ts";
+import { envUrl, readLines } from "../lib/util/mod.ts";
 
 /** A failed ksqlDB call: `errorCode` and `statementText` from ksqlDB's error body; `retriable` when it did not answer or answered 5xx. */
 export class KsqldbError extends Error {

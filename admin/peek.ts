@@ -7,9 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import type { Kafka } from "kafkajs";
-import { kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
-import { envString } from "../lib/util/env.ts";
-import { runMain } from "../lib/util/run_main.ts";
+import { kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
+import { envString, runMain } from "../lib/util/mod.ts";
 
 /** One message as `peek` shows it. */
 export interface PeekedMessage {

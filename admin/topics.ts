@@ -10,9 +10,8 @@
  */
 import { parseArgs } from "node:util";
 import type { Admin } from "kafkajs";
-import { ensureTopic, kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
-import { envInt, envString } from "../lib/util/env.ts";
-import { runMain } from "../lib/util/run_main.ts";
+import { ensureTopic, kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
+import { envInt, envString, runMain } from "../lib/util/mod.ts";
 
 /** A topic's partition count and messages currently retained. */
 export interface TopicSummary {

@@ -12,10 +12,9 @@
  */
 import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
-import { consumerConfig } from "../lib/archive/config.ts";
-import { FETCH_BYTES, runConsumer } from "../lib/archive/run.ts";
-import { kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
-import { s3Client } from "../lib/s3/client.ts";
+import { consumerConfig, FETCH_BYTES, runConsumer } from "../lib/archive/mod.ts";
+import { kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
+import { s3Client } from "../lib/s3/mod.ts";
 import { createBucket, deleteBucket, testName } from "../tests/archive/_stack.ts";
 
 const JARS = new URL("../.tools/jars/kafka/*", import.meta.url).pathname;

@@ -17,7 +17,7 @@
  */
 import { parseArgs } from "node:util";
 import { Partitioners } from "kafkajs";
-import { kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
+import { kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
 import { KsqldbClient, ksqldbUrl } from "../admin/ksql_client.ts";
 import { applyKsql, ksqlFiles } from "../admin/ksql_apply.ts";
 import { KSQL_OBJECTS } from "../tests/ksqldb/_stack.ts";

@@ -17,12 +17,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ensureTopic, kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
-import type { ProducerConfig } from "../lib/producer/config.ts";
-import { CachedDefaultPartitioner } from "../lib/producer/partitioner.ts";
-import { QuotePublisher } from "../lib/producer/publisher.ts";
-import { type ProducerLogger, runProducer } from "../lib/producer/runner.ts";
-import { SimulatedMarket } from "../lib/quotes/simulated_market.ts";
+import { ensureTopic, kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
+import {
+  CachedDefaultPartitioner,
+  type ProducerConfig,
+  type ProducerLogger,
+  QuotePublisher,
+  runProducer,
+} from "../lib/producer/mod.ts";
+import { SimulatedMarket } from "../lib/quotes/mod.ts";
 
 const TICKERS = ["AAPL", "TSLA", "MSFT", "GOOGL", "AMZN", "NVDA", "META", "IBM"];
 

@@ -13,8 +13,7 @@ import {
   supervisorctl,
   supervisorLogSize,
 } from "./supervisor.ts";
-import { runMain } from "../lib/util/run_main.ts";
-import { sleep } from "../lib/util/sleep.ts";
+import { runMain, sleep } from "../lib/util/mod.ts";
 
 /** supervisord stops programs one after another and kills each after STOP_WAIT_SECS. */
 const DEADLINE_MS = SERVICES.length * (STOP_WAIT_SECS + 5) * 1000;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { sleep } from "../lib/util/sleep.ts";
+import { sleep } from "../lib/util/mod.ts";
 import { programStates } from "./supervisor.ts";
 import type { Probe } from "./types.ts";
 

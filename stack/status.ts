@@ -8,12 +8,11 @@ import { MongoClient } from "mongodb";
 import { probeOnce } from "./probe.ts";
 import { SERVICES } from "./services.ts";
 import { programStates } from "./supervisor.ts";
-import { connectorStatus } from "../lib/connect/client.ts";
-import { envString, envUrl } from "../lib/util/env.ts";
-import { kafkaClient, kafkaSettings } from "../lib/kafka/client.ts";
+import { connectorStatus } from "../lib/connect/mod.ts";
+import { envString, envUrl, runMain } from "../lib/util/mod.ts";
+import { kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
 import { topicMessageCount } from "../admin/topics.ts";
-import { consumerLag } from "../lib/archive/lag.ts";
-import { runMain } from "../lib/util/run_main.ts";
+import { consumerLag } from "../lib/archive/mod.ts";
 
 const SINK = "mongo-sink";
 

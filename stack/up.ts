@@ -17,7 +17,7 @@ import { SERVICES } from "./services.ts";
 import type { Service } from "./types.ts";
 import { formatKafkaStorage, prepareState } from "./state.ts";
 import { programStates, startDaemon, supervisorctl, writeConfig } from "./supervisor.ts";
-import { runMain } from "../lib/util/run_main.ts";
+import { runMain } from "../lib/util/mod.ts";
 
 /** Secrets the stack refuses to start without (stack/bootstrap.sh writes them to .env). */
 const REQUIRED_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ME_CONFIG_BASICAUTH_PASSWORD"];

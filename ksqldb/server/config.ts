@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { envInt, envString } from "../../lib/util/env.ts";
-import { kafkaSettings } from "../../lib/kafka/client.ts";
+import { envInt, envString } from "../../lib/util/mod.ts";
+import { kafkaSettings } from "../../lib/kafka/mod.ts";
 
 /** The server's resolved settings. */
 export interface KsqldbConfig {

@@ -7,7 +7,7 @@
  */
 import { FlinkEngineError, KsqlError } from "./error.ts";
 import type { EngineType } from "./types.ts";
-import { readLines } from "../../lib/util/read_lines.ts";
+import { readLines } from "../../lib/util/mod.ts";
 
 /** A column as the engine describes it. */
 export interface EngineColumn {

@@ -12,13 +12,13 @@
  */
 import { join } from "node:path";
 import type { Admin } from "kafkajs";
-import { kafkaClient } from "../../lib/kafka/client.ts";
+import { kafkaClient } from "../../lib/kafka/mod.ts";
 import { Catalog } from "./catalog.ts";
 import { FlinkEngineClient } from "./flink_engine_client.ts";
 import { ERROR_CODES, errorBody, KsqlError } from "./error.ts";
 import { KSQL_VERSION, KsqlExecutor, type RunningQuery, StatementFailure } from "./executor.ts";
 import { type KsqldbConfig, loadKsqldbConfig } from "./config.ts";
-import { runMain } from "../../lib/util/run_main.ts";
+import { runMain } from "../../lib/util/mod.ts";
 
 const JSON_TYPE = "application/json";
 const encoder = new TextEncoder();

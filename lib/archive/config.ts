@@ -3,11 +3,11 @@
  *
  * @module
  */
-import { envBool, envInt, envOptional, envString, envUrl } from "../util/env.ts";
-import { type KafkaSettings, kafkaSettings } from "../kafka/client.ts";
+import { envBool, envInt, envOptional, envString, envUrl } from "../util/mod.ts";
+import { type KafkaSettings, kafkaSettings } from "../kafka/mod.ts";
 import type { BatchLimits } from "./batch.ts";
 import { HIVE_DATE_PATTERN, validateDatePattern } from "./key.ts";
-import type { S3Settings } from "../s3/client.ts";
+import type { S3Settings } from "../s3/mod.ts";
 
 /** Everything `consumer.ts` needs, fully resolved. */
 export interface ConsumerConfig {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { joinKey } from "../s3/key.ts";
+import { joinKey } from "../s3/mod.ts";
 
 /** The Hive-style layout Athena, Spark and DuckDB read as partitions. */
 export const HIVE_DATE_PATTERN = "year={YYYY}/month={MM}/day={DD}";

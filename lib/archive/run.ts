@@ -7,9 +7,8 @@ import { ArchivePool, INLINE_CPU } from "./pool.ts";
 import { ArchiveWriter } from "./writer.ts";
 import { type ArchiverStats, ConsumerArchiver } from "./archiver.ts";
 import type { ConsumerConfig } from "./config.ts";
-import { kafkaClient } from "../kafka/client.ts";
-import { checkBucket } from "../s3/check.ts";
-import { s3Client } from "../s3/client.ts";
+import { kafkaClient } from "../kafka/mod.ts";
+import { checkBucket, s3Client } from "../s3/mod.ts";
 
 /** kafkajs fetch sizes: larger fetches bought no speed in bench/consumer_bench.ts and cost memory. */
 export const FETCH_BYTES = { maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 } as const;

@@ -8,7 +8,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type ArchiveBatch, jsonlBytes } from "./batch.ts";
 import { gzipBytes } from "./gzip.ts";
 import { archiveKey, quarantineKey } from "./key.ts";
-import { toS3Error } from "../s3/error.ts";
+import { toS3Error } from "../s3/mod.ts";
 
 /** What one batch write put in the bucket. */
 export interface WrittenBatch {

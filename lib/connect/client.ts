@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { retryRetriable } from "../util/retry.ts";
+import { retryRetriable } from "../util/mod.ts";
 
 /** A failed Kafka Connect call; `retriable` when waiting may help (409 rebalance, 5xx, no answer). */
 export class ConnectError extends Error {

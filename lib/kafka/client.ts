@@ -5,7 +5,7 @@
  */
 import process from "node:process";
 import { type Admin, Kafka, logLevel } from "kafkajs";
-import { envString } from "../util/env.ts";
+import { envString } from "../util/mod.ts";
 
 // kafkajs 2.2.4 passes a negative delay to setTimeout when nothing is throttled (tulios/kafkajs#1751), and the
 // runtime then prints a TimeoutNegativeWarning that reads like an error; the delay is clamped to 1 ms either way.

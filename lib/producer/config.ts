@@ -3,10 +3,9 @@
  *
  * @module
  */
-import { envBool, envChoice, envInt, envOptional, envString, envUrl } from "../util/env.ts";
-import { type KafkaSettings, kafkaSettings } from "../kafka/client.ts";
-import { SOURCE_NAMES, type SourceName } from "../quotes/source.ts";
-import type { ReplayPace } from "../quotes/replay_source.ts";
+import { envBool, envChoice, envInt, envOptional, envString, envUrl } from "../util/mod.ts";
+import { type KafkaSettings, kafkaSettings } from "../kafka/mod.ts";
+import { type ReplayPace, SOURCE_NAMES, type SourceName } from "../quotes/mod.ts";
 
 /** Every variable the producer reads (for `--allow-env`). kafkajs also reads `KAFKAJS_*` and `NODE_ENV`. */
 export const PRODUCER_ENV = [

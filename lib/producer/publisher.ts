@@ -7,7 +7,7 @@
  * @module
  */
 import type { Message, Producer } from "kafkajs";
-import { sleep } from "../util/sleep.ts";
+import { sleep } from "../util/mod.ts";
 
 /** Options of {@linkcode QuotePublisher}. */
 export interface QuotePublisherOptions {

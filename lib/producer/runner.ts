@@ -4,17 +4,21 @@
  *
  * @module
  */
-import { ensureTopic, kafkaClient } from "../kafka/client.ts";
+import { ensureTopic, kafkaClient } from "../kafka/mod.ts";
 import { type ProducerConfig, symbolGroups } from "./config.ts";
 import { CachedDefaultPartitioner } from "./partitioner.ts";
 import { QuotePublisher } from "./publisher.ts";
-import { type ProducerSource, producerSource } from "../quotes/producer_source.ts";
-import { budgetWarning } from "../quotes/budget.ts";
-import { QuoteClient } from "../quotes/client.ts";
-import { publishedJson, quoteFingerprint } from "../quotes/envelope.ts";
-import { pollQuotes } from "../quotes/poller.ts";
-import { replayEventArrays } from "../quotes/replay_source.ts";
-import { SimulatedMarket } from "../quotes/simulated_market.ts";
+import {
+  budgetWarning,
+  pollQuotes,
+  type ProducerSource,
+  producerSource,
+  publishedJson,
+  QuoteClient,
+  quoteFingerprint,
+  replayEventArrays,
+  SimulatedMarket,
+} from "../quotes/mod.ts";
 
 /** Largest message value accepted, in characters (half the broker's default 1 MiB limit). */
 const MAX_VALUE_CHARS = 500_000;

@@ -7,7 +7,7 @@
 import { QuoteApiError } from "./api_error.ts";
 import type { QuoteEnvelope } from "./envelope.ts";
 import type { SourceEvent } from "./source.ts";
-import { sleep } from "../util/sleep.ts";
+import { sleep } from "../util/mod.ts";
 
 /** Fetches one symbol group; throws {@linkcode QuoteApiError} on failure. */
 export type FetchGroup = (symbols: readonly string[], signal: AbortSignal) => Promise<QuoteEnvelope>;

@@ -6,7 +6,7 @@
 import type { BatchEvent } from "./producer_source.ts";
 import { publishedJson, type QuoteEnvelope, stampedJson, validateQuoteEnvelope } from "./envelope.ts";
 import type { SourceEvent } from "./source.ts";
-import { sleep } from "../util/sleep.ts";
+import { sleep } from "../util/mod.ts";
 
 /** How fast to replay. */
 export type ReplayPace = "recorded" | "fast";

@@ -5,17 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { KsqldbError } from "../../admin/ksql_client.ts";
-import {
-  cleanup,
-  createTopic,
-  envelope,
-  ksqldb,
-  options,
-  produce,
-  takeRows,
-  testKafka,
-  uniqueName,
-} from "./_stack.ts";
+import { cleanup, createTopic, envelope, ksqldb, options, produce, takeRows, testKafka, uniqueName } from "./_stack.ts";
 
 /** The seed's statements (kafka-streaming-seed.md, "Query Kafka Topics with ksqlDB"). */
 const SEED_CREATE = `CREATE STREAM stock_data (
