@@ -46,8 +46,7 @@ export type Expr =
     readonly whens: readonly { when: Expr; then: Expr }[];
     readonly otherwise?: Expr;
   }
-  | { readonly k: "cast"; readonly expr: Expr; readonly to: KsqlType }
-  | { readonly k: "interval"; readonly ms: number };
+  | { readonly k: "cast"; readonly expr: Expr; readonly to: KsqlType };
 
 /** One item of a SELECT list; `star` for `*` or `src.*`. */
 export type SelectItem =

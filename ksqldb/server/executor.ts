@@ -1,38 +1,34 @@
 /**
- * Runs ksqlDB statements: keeps the catalog, creates topics, registers tables
- * and starts jobs in the Flink engine, and answers with ksqlDB's entities.
+ * Runs ksqlDB statements: dispatches each to its execution (catalog, topics,
+ * Flink tables and jobs) and answers with ksqlDB's entities. Rendering lives in
+ * entities.ts, the engine sync in engine_sync.ts, transient queries in query_runtime.ts.
  *
  * @module
  */
 import type { Admin } from "kafkajs";
 import type { Catalog, CatalogColumn, CatalogQuery, CatalogSource } from "./catalog.ts";
-import type { ColumnDef, PropValue, SelectQuery, Statement } from "./ast.ts";
+import type { ColumnDef, SelectQuery, Statement } from "./ast.ts";
 import { ERROR_CODES, KsqlError, KsqlSyntaxError, KsqlUnsupportedError } from "./error.ts";
 import { parseKsql, statementAt } from "./parser.ts";
 import { flinkDropDdls, flinkTableDdls } from "./flink_table_ddl.ts";
 import type { FlinkEngineClient } from "./flink_engine_client.ts";
+import { flinkType, formatType, fromEngineType, quoteName, withKsqlNames } from "./types.ts";
+import { type TranslatedQuery, translateQuery } from "./translate_query.ts";
+import { supportedFunctions } from "./functions.ts";
+import { checkWithProps, offsetReset, type Props, propString, toProps } from "./properties.ts";
+import { TopicAdmin } from "./topic_admin.ts";
+import { EngineSync } from "./engine_sync.ts";
+import { type RunningQuery, runQuery } from "./query_runtime.ts";
 import {
-  flinkType,
-  formatType,
-  fromEngineType,
-  quoteName,
-  type SchemaInfo,
-  schemaInfo,
-  toKsqlValue,
-  withKsqlNames,
-} from "./types.ts";
-import type { KsqlType } from "./ast.ts";
-import { supportedFunctions, type TranslatedQuery, translateQuery } from "./translate_query.ts";
-
-/** The ksqlDB version this server reports and follows. */
-export const KSQL_VERSION = "0.29.0";
-
-/** A ksqlDB response entity (`@type` plus its fields). */
-export type Entity = Record<string, unknown> & {
-  "@type": string;
-  statementText: string;
-  warnings: { message: string }[];
-};
+  currentStatus,
+  describeEntity,
+  type Entity,
+  functionsEntity,
+  propertiesEntity,
+  queriesEntity,
+  sourcesEntity,
+  topicsEntity,
+} from "./entities.ts";
 
 /** A statement failed after `entities` succeeded. */
 export class StatementFailure extends Error {
@@ -46,64 +42,27 @@ export class StatementFailure extends Error {
   }
 }
 
-/** A running push or pull query. */
-export interface RunningQuery {
-  readonly queryId: string;
-  readonly columnNames: readonly string[];
-  readonly columnTypes: readonly string[];
-  /** ksqlDB's schema string, e.g. "`TICKER` STRING, `PRICE` DOUBLE". */
-  readonly schema: string;
-  readonly warnings: readonly string[];
-  /** Rows as arrays of ksqlDB values, until LIMIT, the end of a pull query, or the signal. */
-  readonly rows: AsyncIterable<unknown[]>;
-}
-
 /** Settings of {@link KsqlExecutor}. */
 export interface ExecutorSettings {
   readonly bootstrap: string;
   readonly serviceId: string;
 }
 
-type Props = Record<string, string>;
-
-function offsetReset(props: Props): "earliest" | "latest" {
-  const value = (props["auto.offset.reset"] ?? props["ksql.streams.auto.offset.reset"] ?? "latest").toLowerCase();
-  if (value !== "earliest" && value !== "latest") {
-    throw new KsqlError(`auto.offset.reset must be 'earliest' or 'latest', not '${value}'`);
-  }
-  return value;
-}
-
-function propString(props: Readonly<Record<string, PropValue>>, name: string): string | undefined {
-  const value = props[name];
-  return value === undefined ? undefined : String(value);
-}
-
-const KNOWN_PROPS = new Set([
-  "KAFKA_TOPIC",
-  "VALUE_FORMAT",
-  "KEY_FORMAT",
-  "FORMAT",
-  "PARTITIONS",
-  "REPLICAS",
-  "RETENTION_MS",
-  "CLEANUP_POLICY",
-]);
-
 /** Executes statements against `catalog`, the Flink `engine` and Kafka (`admin`). */
 export class KsqlExecutor {
   #catalog: Catalog;
   #engine: FlinkEngineClient;
-  #admin: Admin;
+  #topics: TopicAdmin;
+  #sync: EngineSync;
   #settings: ExecutorSettings;
   #lock: Promise<unknown> = Promise.resolve();
-  #engineBootId: string | undefined;
-  #jobStates = new Map<string, { state: string; error?: string }>();
+  #commands = new Map<string, string>();
 
   constructor(catalog: Catalog, engine: FlinkEngineClient, admin: Admin, settings: ExecutorSettings) {
     this.#catalog = catalog;
     this.#engine = engine;
-    this.#admin = admin;
+    this.#topics = new TopicAdmin(admin);
+    this.#sync = new EngineSync(catalog, engine, settings.bootstrap);
     this.#settings = settings;
   }
 
@@ -122,38 +81,12 @@ export class KsqlExecutor {
    * @throws {FlinkEngineError} When the engine does not answer.
    */
   sync(): Promise<void> {
-    return this.#exclusive(async () => {
-      const health = await this.#engine.health();
-      if (health.bootId !== this.#engineBootId) {
-        const ddl = this.#catalog.sources().flatMap((s) => flinkTableDdls(s, this.#settings.bootstrap));
-        if (ddl.length > 0) await this.#engine.ddl(ddl);
-        this.#engineBootId = health.bootId;
-      }
-      const jobs = new Map((await this.#engine.jobs()).map((j) => [j.name, j]));
-      for (const query of this.#catalog.queries()) {
-        const job = jobs.get(query.id);
-        if (job === undefined || job.state === "CANCELED" || job.state === "FINISHED") {
-          try {
-            const started = await this.#engine.startJob(query.id, query.flinkSql);
-            this.#jobStates.set(query.id, { state: started.state });
-            console.log(
-              `Started query ${query.id}${started.restoredFrom ? ` from checkpoint ${started.restoredFrom}` : ""}`,
-            );
-          } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            this.#jobStates.set(query.id, { state: "ERROR", error: message });
-            console.error(`Cannot start query ${query.id}: ${message}`);
-          }
-        } else {
-          this.#jobStates.set(query.id, job.error ? { state: job.state, error: job.error } : { state: job.state });
-        }
-      }
-    });
+    return this.#exclusive(() => this.#sync.run());
   }
 
   /** Whether the engine answered the last sync. */
   get engineReady(): boolean {
-    return this.#engineBootId !== undefined;
+    return this.#sync.engineReady;
   }
 
   /**
@@ -173,7 +106,7 @@ export class KsqlExecutor {
           [],
         );
       }
-      const props: Props = Object.fromEntries(Object.entries(streamsProperties).map(([k, v]) => [k, String(v)]));
+      const props = toProps(streamsProperties);
       const entities: Entity[] = [];
       for (const statement of statements) {
         try {
@@ -209,15 +142,13 @@ export class KsqlExecutor {
       case "show":
         return await this.#show(statement);
       case "describe":
-        return await this.#describe(statement);
+        return this.#describe(statement);
       case "drop":
         return await this.#drop(statement);
       case "terminate":
         return await this.#terminate(statement);
     }
   }
-
-  #commands = new Map<string, string>();
 
   /** `GET /status/{commandId}`: the outcome of a CREATE, DROP or TERMINATE run since this server started. */
   commandStatus(commandId: string): { status: string; message: string } | undefined {
@@ -234,49 +165,7 @@ export class KsqlExecutor {
   ): Entity {
     this.#commands.set(commandId, message);
     if (this.#commands.size > 1000) this.#commands.delete(this.#commands.keys().next().value!);
-    return {
-      "@type": "currentStatus",
-      statementText: statement.text,
-      commandId,
-      commandStatus: { status: "SUCCESS", message, queryId },
-      commandSequenceNumber: this.#catalog.sequence,
-      warnings: warnings.map((message) => ({ message })),
-    };
-  }
-
-  async #topicInfo(topic: string): Promise<{ partitions: number; replicas: number } | undefined> {
-    const topics = await this.#admin.listTopics();
-    if (!topics.includes(topic)) return undefined;
-    const { topics: [meta] } = await this.#admin.fetchTopicMetadata({ topics: [topic] });
-    return { partitions: meta?.partitions.length ?? 1, replicas: meta?.partitions[0]?.replicas.length ?? 1 };
-  }
-
-  async #ensureTopic(
-    topic: string,
-    partitions: number,
-    replicas: number,
-  ): Promise<{ partitions: number; replicas: number }> {
-    const existing = await this.#topicInfo(topic);
-    if (existing) return existing;
-    await this.#admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: replicas }],
-      waitForLeaders: true,
-    });
-    return { partitions, replicas };
-  }
-
-  #checkProps(props: Readonly<Record<string, PropValue>>): void {
-    for (const key of Object.keys(props)) {
-      if (key === "TIMESTAMP" || key === "TIMESTAMP_FORMAT") {
-        throw new KsqlUnsupportedError(`The ${key} property`, "ROWTIME is the Kafka record timestamp");
-      }
-      if (key === "WINDOW_TYPE" || key === "WINDOW_SIZE") {
-        throw new KsqlUnsupportedError("Windowed source streams/tables (WINDOW_TYPE)");
-      }
-      if (!KNOWN_PROPS.has(key)) throw new KsqlUnsupportedError(`The WITH property ${key}`);
-    }
-    const format = (propString(props, "VALUE_FORMAT") ?? propString(props, "FORMAT") ?? "JSON").toUpperCase();
-    if (format !== "JSON") throw new KsqlUnsupportedError(`VALUE_FORMAT '${format}'`, "use JSON");
+    return currentStatus(statement, { id: commandId, message, sequence: this.#catalog.sequence, queryId, warnings });
   }
 
   async #createSource(statement: Statement & { kind: "createSource" }): Promise<Entity> {
@@ -298,7 +187,7 @@ export class KsqlExecutor {
       }
       throw new KsqlUnsupportedError("CREATE OR REPLACE of an existing source", "DROP it first");
     }
-    this.#checkProps(statement.props);
+    checkWithProps(statement.props);
     const topic = propString(statement.props, "KAFKA_TOPIC");
     if (topic === undefined) throw new KsqlError('Missing required property "KAFKA_TOPIC" in the WITH clause');
     const keyFormat = (propString(statement.props, "KEY_FORMAT") ?? propString(statement.props, "FORMAT") ?? "KAFKA")
@@ -332,7 +221,7 @@ export class KsqlExecutor {
       }
       names.add(c.name);
     }
-    let info = await this.#topicInfo(topic);
+    let info = await this.#topics.info(topic);
     if (!info) {
       const partitions = statement.props["PARTITIONS"];
       if (partitions === undefined) {
@@ -340,7 +229,7 @@ export class KsqlExecutor {
           `Topic '${topic}' does not exist. If you want to create a new topic for the ${what} please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS')`,
         );
       }
-      info = await this.#ensureTopic(topic, Number(partitions), Number(statement.props["REPLICAS"] ?? 1));
+      info = await this.#topics.ensure(topic, Number(partitions), Number(statement.props["REPLICAS"] ?? 1));
     }
     // A topic this server writes has the ksqlDB names as JSON keys
     const written = this.#catalog.sources().some((s) => s.derived && s.topic === topic);
@@ -427,7 +316,7 @@ export class KsqlExecutor {
         `Cannot add ${what} '${name}': A ${existing.sourceType.toLowerCase()} with the same name already exists`,
       );
     }
-    this.#checkProps(statement.props);
+    checkWithProps(statement.props);
     const sequence = this.#catalog.sequence + 1;
     const queryId = `${sourceType === "STREAM" ? "CSAS" : "CTAS"}_${name}_${sequence}`;
     const { translated, columns } = await this.#plan(statement.query, queryId, statement.text, props);
@@ -438,7 +327,7 @@ export class KsqlExecutor {
     }
     const from = this.#catalog.source(translated.sources[0]!)!;
     const topic = propString(statement.props, "KAFKA_TOPIC") ?? name;
-    const info = await this.#ensureTopic(
+    const info = await this.#topics.ensure(
       topic,
       Number(statement.props["PARTITIONS"] ?? from.partitions),
       Number(statement.props["REPLICAS"] ?? from.replicas),
@@ -476,7 +365,7 @@ export class KsqlExecutor {
       createdAt: Date.now(),
     };
     await this.#catalog.putQuery(query);
-    this.#jobStates.set(queryId, { state: "RUNNING" });
+    this.#sync.started(queryId);
     return this.#status(statement, commandId, `Created query with ID ${queryId}`, queryId, [...translated.warnings]);
   }
 
@@ -508,7 +397,7 @@ export class KsqlExecutor {
       flinkSql,
       createdAt: Date.now(),
     });
-    this.#jobStates.set(queryId, { state: "RUNNING" });
+    this.#sync.started(queryId);
     return this.#status(
       statement,
       `stream/${quoteName(sink.name)}/create`,
@@ -518,152 +407,33 @@ export class KsqlExecutor {
     );
   }
 
-  #sourceSummary(s: CatalogSource): Record<string, unknown> {
-    return {
-      type: s.sourceType,
-      name: s.name,
-      topic: s.topic,
-      keyFormat: s.keyFormat,
-      valueFormat: s.valueFormat,
-      isWindowed: s.windowed !== undefined,
-    };
-  }
-
-  #queryState(id: string): { state: string; error?: string } {
-    return this.#jobStates.get(id) ?? { state: "UNKNOWN" };
-  }
-
-  #queryInfo(q: CatalogQuery): Record<string, unknown> {
-    const sink = this.#catalog.source(q.sink);
-    const state = this.#queryState(q.id).state === "RUNNING"
-      ? "RUNNING"
-      : this.#queryState(q.id).state === "UNKNOWN"
-      ? "UNRESPONSIVE"
-      : "ERROR";
-    return {
-      queryString: q.statement,
-      sinks: [q.sink],
-      sinkKafkaTopics: sink ? [sink.topic] : [],
-      id: q.id,
-      statusCount: { [state]: 1 },
-      queryType: "PERSISTENT",
-      state,
-    };
-  }
-
   async #show(statement: Statement & { kind: "show" }): Promise<Entity> {
-    const base = { statementText: statement.text, warnings: [] };
     switch (statement.what) {
       case "STREAMS":
-      case "TABLES": {
-        const type = statement.what === "STREAMS" ? "STREAM" : "TABLE";
-        const list = this.#catalog.sources().filter((s) => s.sourceType === type);
-        if (statement.extended) {
-          return {
-            "@type": "source_descriptions",
-            ...base,
-            sourceDescriptions: list.map((s) => this.#description(s, true)),
-          };
-        }
-        return {
-          "@type": statement.what.toLowerCase(),
-          ...base,
-          [statement.what.toLowerCase()]: list.map((s) => this.#sourceSummary(s)),
-        };
-      }
-      case "TOPICS": {
-        const names = (await this.#admin.listTopics()).filter((n) => !n.startsWith("_")).sort();
-        const { topics } = names.length > 0 ? await this.#admin.fetchTopicMetadata({ topics: names }) : { topics: [] };
-        return {
-          "@type": "kafka_topics",
-          ...base,
-          topics: topics.sort((a, b) => a.name.localeCompare(b.name)).map((t) => ({
-            name: t.name,
-            replicaInfo: t.partitions.map((p) => p.replicas.length),
-          })),
-        };
-      }
+      case "TABLES":
+        return sourcesEntity(statement, this.#catalog);
+      case "TOPICS":
+        return topicsEntity(statement, await this.#topics.list());
       case "QUERIES":
-        return { "@type": "queries", ...base, queries: this.#catalog.queries().map((q) => this.#queryInfo(q)) };
+        return queriesEntity(statement, this.#catalog, (id) => this.#sync.jobState(id));
       case "PROPERTIES":
-        return {
-          "@type": "properties",
-          ...base,
-          properties: [
-            { name: "ksql.service.id", scope: "KSQL", value: this.#settings.serviceId },
-            { name: "ksql.streams.bootstrap.servers", scope: "KSQL", value: this.#settings.bootstrap },
-            { name: "ksql.streams.auto.offset.reset", scope: "KSQL", value: "latest" },
-            { name: "tickpipe.engine", scope: "KSQL", value: `Apache Flink at ${this.#engine.url}` },
-          ],
-          overwrittenProperties: [],
-          defaultProperties: [],
-        };
-      case "FUNCTIONS": {
-        const f = supportedFunctions();
-        const list = [
-          ...f.scalar.map((name) => ({ name, category: "SCALAR", type: "SCALAR" })),
-          ...f.aggregate.map((name) => ({ name, category: "AGGREGATE", type: "AGGREGATE" })),
-          ...f.table.map((name) => ({ name, category: "TABLE", type: "TABLE" })),
-        ].sort((a, b) => a.name.localeCompare(b.name));
-        return { "@type": "function_names", ...base, functions: list };
-      }
+        return propertiesEntity(statement, {
+          "ksql.service.id": this.#settings.serviceId,
+          "ksql.streams.bootstrap.servers": this.#settings.bootstrap,
+          "ksql.streams.auto.offset.reset": "latest",
+          "tickpipe.engine": `Apache Flink at ${this.#engine.url}`,
+        });
+      case "FUNCTIONS":
+        return functionsEntity(statement, supportedFunctions());
       default:
         throw new KsqlUnsupportedError(`SHOW ${statement.what}`);
     }
   }
 
-  #description(s: CatalogSource, extended: boolean): Record<string, unknown> {
-    const fields: { name: string; schema: SchemaInfo; type?: string }[] = [];
-    for (const c of [...s.columns.filter((c) => c.key), ...s.columns.filter((c) => !c.key)]) {
-      fields.push(
-        c.key
-          ? { name: c.name, schema: schemaInfo(c.type), type: "KEY" }
-          : { name: c.name, schema: schemaInfo(c.type) },
-      );
-    }
-    const queries = this.#catalog.queries();
-    const brief = (q: CatalogQuery) => ({
-      queryString: q.statement,
-      sinks: [q.sink],
-      sinkKafkaTopics: [this.#catalog.source(q.sink)?.topic ?? q.sink],
-      id: q.id,
-      statusCount: { RUNNING: 1 },
-      queryType: "PERSISTENT",
-      state: "RUNNING",
-    });
-    return {
-      name: s.name,
-      windowType: s.windowed?.type ?? null,
-      readQueries: queries.filter((q) => q.sources.includes(s.name)).map(brief),
-      writeQueries: queries.filter((q) => q.sink === s.name).map(brief),
-      fields,
-      type: s.sourceType,
-      timestamp: "",
-      statistics: "",
-      errorStats: "",
-      extended,
-      keyFormat: s.keyFormat,
-      valueFormat: s.valueFormat,
-      topic: s.topic,
-      partitions: s.partitions,
-      replication: s.replicas,
-      statement: s.statement,
-      queryOffsetSummaries: [],
-      sourceConstraints: [],
-      clusterStatistics: [],
-      clusterErrorStats: [],
-    };
-  }
-
   #describe(statement: Statement & { kind: "describe" }): Entity {
     const source = this.#catalog.source(statement.name);
     if (!source) throw new KsqlError(`Could not find STREAM/TABLE '${statement.name}' in the Metastore`);
-    return {
-      "@type": "sourceDescription",
-      statementText: statement.text,
-      sourceDescription: this.#description(source, statement.extended),
-      warnings: [],
-    };
+    return describeEntity(statement, source, this.#catalog);
   }
 
   async #drop(statement: Statement & { kind: "drop" }): Promise<Entity> {
@@ -693,7 +463,7 @@ export class KsqlExecutor {
     await this.#engine.ddl(flinkDropDdls(name));
     this.#catalog.nextSequence();
     await this.#catalog.removeSource(name);
-    if (statement.deleteTopic) await this.#admin.deleteTopics({ topics: [source.topic] });
+    if (statement.deleteTopic) await this.#topics.delete(source.topic);
     return this.#status(statement, commandId, `Source ${quoteName(name)} (topic: ${source.topic}) was dropped.`);
   }
 
@@ -704,7 +474,7 @@ export class KsqlExecutor {
       const query = this.#catalog.queries().find((q) => q.id.toUpperCase() === id.toUpperCase());
       if (!query) throw new KsqlError(`Unknown queryId: ${id}`);
       await this.#engine.cancelJob(query.id, true);
-      this.#jobStates.delete(query.id);
+      this.#sync.forget(query.id);
       await this.#catalog.removeQuery(query.id);
     }
     this.#catalog.nextSequence();
@@ -718,73 +488,7 @@ export class KsqlExecutor {
    *
    * @throws {KsqlError} When `text` is not one SELECT or cannot run.
    */
-  async query(text: string, properties: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<RunningQuery> {
-    const statements = parseKsql(text);
-    if (statements.length !== 1) throw new KsqlError("Expected exactly one SELECT statement");
-    const statement = statements[0]!;
-    if (statement.kind !== "select") {
-      throw new KsqlError(
-        `Only SELECT statements can be run on this endpoint; run ${
-          statement.kind === "show" ? "SHOW" : "other"
-        } statements on /ksql`,
-      );
-    }
-    const query = statement.query;
-    const source = this.#catalog.source(query.from.name);
-    if (!source) throw new KsqlError(`${query.from.name} does not exist`);
-    const push = query.emit === "CHANGES";
-    const props: Props = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, String(v)]));
-    const queryId = `transient_${source.name}_${Math.floor(Math.random() * 1e18)}`;
-    const translated = translateQuery(query, this.#catalog, {
-      mode: push ? "push" : "pull",
-      queryId,
-      offsetReset: offsetReset(props),
-      statementText: statement.text,
-    });
-    const controller = new AbortController();
-    signal.addEventListener("abort", () => controller.abort(), { once: true });
-    const select = await this.#engine.select(translated.sql, { name: queryId, signal: controller.signal });
-    const types: KsqlType[] = select.columns.map((c) => fromEngineType(c.type));
-    const limit = query.limit;
-    async function* rows(): AsyncGenerator<unknown[]> {
-      let count = 0;
-      try {
-        if (limit === 0) return;
-        if (!push) {
-          // a pull query answers with the final state: apply the changelog, then emit what is left
-          const live = new Map<string, { row: unknown[]; count: number }>();
-          for await (const row of select.rows) {
-            const key = JSON.stringify(row.row);
-            const entry = live.get(key);
-            if (row.kind === "+I" || row.kind === "+U") live.set(key, { row: row.row, count: (entry?.count ?? 0) + 1 });
-            else if (entry && entry.count > 1) entry.count--;
-            else live.delete(key);
-          }
-          for (const { row, count: copies } of live.values()) {
-            for (let i = 0; i < copies; i++) {
-              yield row.map((v, c) => toKsqlValue(v, types[c]!));
-              if (limit !== undefined && ++count >= limit) return;
-            }
-          }
-          return;
-        }
-        for await (const row of select.rows) {
-          if (row.kind === "-U" || row.kind === "-D") continue;
-          yield row.row.map((v, i) => toKsqlValue(v, types[i]!));
-          if (limit !== undefined && ++count >= limit) return;
-        }
-      } finally {
-        controller.abort();
-      }
-    }
-    const names = translated.columns.map((c) => c.name);
-    return {
-      queryId,
-      columnNames: names,
-      columnTypes: types.map(formatType),
-      schema: names.map((n, i) => `${quoteName(n)} ${formatType(types[i]!)}`).join(", "),
-      warnings: translated.warnings,
-      rows: rows(),
-    };
+  query(text: string, properties: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<RunningQuery> {
+    return runQuery(this.#engine, this.#catalog, { text, properties, signal });
   }
 }

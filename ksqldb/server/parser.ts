@@ -68,11 +68,6 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   DAYS: 86_400_000,
 };
 
-/** A statement's text as found in the request, for errors that happen before it parses. */
-export interface StatementSpan {
-  readonly text: string;
-}
-
 class Parser {
   #tokens: Token[];
   #pos = 0;
@@ -729,64 +724,60 @@ export function parseKsql(text: string): Statement[] {
   return new Parser(text).statements();
 }
 
+/** A piece of text between top-level semicolons; `code` when it holds a token (not only comments). */
+interface Piece {
+  readonly start: number;
+  readonly end: number;
+  readonly code: boolean;
+}
+
+/**
+ * `text` cut at its top-level `;` tokens (the lexer skips strings, quoted names
+ * and comments); from a lexical error on (say an unterminated string) the rest
+ * is one last piece, for the parser to report.
+ */
+function pieces(text: string): Piece[] {
+  let tokens: Token[];
+  let tail = false;
+  try {
+    tokens = tokenize(text);
+  } catch (error) {
+    if (!(error instanceof KsqlSyntaxError)) throw error;
+    tokens = tokenize(text.slice(0, error.offset));
+    tail = true;
+  }
+  const out: Piece[] = [];
+  let start = 0;
+  let code = false;
+  for (const token of tokens) {
+    if (token.kind === "eof") break;
+    if (token.kind === "symbol" && token.value === ";") {
+      out.push({ start, end: token.offset, code });
+      start = token.offset + 1;
+      code = false;
+    } else code = true;
+  }
+  out.push({ start, end: text.length, code: code || tail });
+  return out;
+}
+
+function pieceText(text: string, piece: Piece): string {
+  return `${text.slice(piece.start, piece.end).trim()};`;
+}
+
 /**
  * The statement of `text` (up to its `;`) that contains `offset`: names the
  * statement a syntax error is in.
  */
 export function statementAt(text: string, offset: number): string {
-  let start = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === "'" || c === "`" || c === '"') quote = c;
-    else if (c === "-" && text[i + 1] === "-") {
-      const end = text.indexOf("\n", i);
-      i = end < 0 ? text.length : end;
-    } else if (c === ";") {
-      if (i >= offset) return `${text.slice(start, i).trim()};`;
-      start = i + 1;
-    }
-  }
-  return `${text.slice(start).trim()};`;
+  const all = pieces(text);
+  return pieceText(text, all.find((p) => p.end >= offset) ?? all[all.length - 1]!);
 }
 
 /**
  * Splits `text` at top-level semicolons (outside strings, quoted names and
- * comments) into statements, each ending in `;`; comment-only pieces are dropped.
+ * `--` or `/* *\/` comments) into statements, each ending in `;`; comment-only pieces are dropped.
  */
 export function splitStatements(text: string): string[] {
-  const out: string[] = [];
-  let current = "";
-  let quote: string | undefined;
-  const flush = () => {
-    const code = current.replace(/--[^\n]*/g, "").trim();
-    if (code !== "") out.push(`${current.trim()};`);
-    current = "";
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      current += c;
-      if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === "'" || c === "`" || c === '"') quote = c;
-    if (c === "-" && text[i + 1] === "-") {
-      const end = text.indexOf("\n", i);
-      current += text.slice(i, end < 0 ? text.length : end);
-      i = (end < 0 ? text.length : end) - 1;
-      continue;
-    }
-    if (c === ";") {
-      flush();
-      continue;
-    }
-    current += c;
-  }
-  flush();
-  return out;
+  return pieces(text).filter((p) => p.code).map((p) => pieceText(text, p));
 }

@@ -16,7 +16,9 @@ import { kafkaClient } from "../../lib/kafka/mod.ts";
 import { Catalog } from "./catalog.ts";
 import { FlinkEngineClient } from "./flink_engine_client.ts";
 import { ERROR_CODES, errorBody, KsqlError } from "./error.ts";
-import { KSQL_VERSION, KsqlExecutor, type RunningQuery, StatementFailure } from "./executor.ts";
+import { KsqlExecutor, StatementFailure } from "./executor.ts";
+import { KSQL_VERSION } from "./entities.ts";
+import type { RunningQuery } from "./query_runtime.ts";
 import { type KsqldbConfig, loadKsqldbConfig } from "./config.ts";
 import { runMain } from "../../lib/util/mod.ts";
 

@@ -15,6 +15,7 @@ import type { Expr, KsqlType, SelectQuery, WindowClause } from "./ast.ts";
 import { KsqlError, KsqlUnsupportedError } from "./error.ts";
 import { flinkType, quoteName } from "./types.ts";
 import { flinkOptions, sqlString, timedTableName } from "./flink_table_ddl.ts";
+import { aggregateSql, isAggregate, scalarFunction, type TranslatedExpr } from "./functions.ts";
 
 /** How the query runs: a transient push query, a bounded pull query, or a persistent INSERT job. */
 export type QueryMode = "push" | "pull" | "persistent";
@@ -50,78 +51,8 @@ export interface TranslatedQuery {
   readonly warnings: readonly string[];
 }
 
-const AGGREGATES = new Set([
-  "AVG",
-  "SUM",
-  "MIN",
-  "MAX",
-  "COUNT",
-  "LATEST_BY_OFFSET",
-  "EARLIEST_BY_OFFSET",
-  "COUNT_DISTINCT",
-  "COLLECT_LIST",
-  "COLLECT_SET",
-]);
-
-type ScalarFn = (args: string[], name: string) => string;
-const fn = (flinkName: string, min: number, max: number): ScalarFn => (args, name) => {
-  if (args.length < min || args.length > max) {
-    throw new KsqlError(
-      `Function ${name} takes ${min === max ? min : `${min} to ${max}`} arguments, not ${args.length}`,
-    );
-  }
-  return `${flinkName}(${args.join(", ")})`;
-};
-const SCALARS: Readonly<Record<string, ScalarFn>> = {
-  UCASE: fn("UPPER", 1, 1),
-  UPPER: fn("UPPER", 1, 1),
-  LCASE: fn("LOWER", 1, 1),
-  LOWER: fn("LOWER", 1, 1),
-  LEN: fn("CHAR_LENGTH", 1, 1),
-  LENGTH: fn("CHAR_LENGTH", 1, 1),
-  CONCAT: fn("CONCAT", 1, 64),
-  CONCAT_WS: fn("CONCAT_WS", 2, 64),
-  SUBSTRING: fn("SUBSTR", 2, 3),
-  TRIM: fn("TRIM", 1, 1),
-  LTRIM: fn("LTRIM", 1, 1),
-  RTRIM: fn("RTRIM", 1, 1),
-  REPLACE: fn("REPLACE", 3, 3),
-  LPAD: fn("LPAD", 3, 3),
-  RPAD: fn("RPAD", 3, 3),
-  INITCAP: fn("INITCAP", 1, 1),
-  INSTR: fn("INSTR", 2, 2),
-  ABS: fn("ABS", 1, 1),
-  CEIL: fn("CEIL", 1, 1),
-  FLOOR: fn("FLOOR", 1, 1),
-  ROUND: fn("ROUND", 1, 2),
-  SQRT: fn("SQRT", 1, 1),
-  EXP: fn("EXP", 1, 1),
-  LN: fn("LN", 1, 1),
-  LOG: fn("LOG", 1, 2),
-  POWER: fn("POWER", 2, 2),
-  SIGN: fn("SIGN", 1, 1),
-  RANDOM: fn("RAND", 0, 0),
-  GREATEST: fn("GREATEST", 1, 64),
-  LEAST: fn("LEAST", 1, 64),
-  COALESCE: fn("COALESCE", 1, 64),
-  IFNULL: fn("IFNULL", 2, 2),
-  NULLIF: fn("NULLIF", 2, 2),
-  ARRAY_LENGTH: fn("CARDINALITY", 1, 1),
-  ARRAY_CONTAINS: fn("ARRAY_CONTAINS", 2, 2),
-  AS_VALUE: (args) => `(${args[0]})`,
-  TIMESTAMPTOSTRING: fn("KSQL_TIMESTAMPTOSTRING", 2, 3),
-  STRINGTOTIMESTAMP: (args, name) => {
-    if (args.length !== 2) throw new KsqlError(`Function ${name} takes 2 arguments here (string, pattern)`);
-    return `(UNIX_TIMESTAMP(${args[0]}, ${args[1]}) * 1000)`;
-  },
-  UNIX_TIMESTAMP: (args, name) => {
-    if (args.length !== 0) throw new KsqlUnsupportedError(`${name} with arguments`);
-    return "(UNIX_TIMESTAMP() * 1000)";
-  },
-};
-
 /** ksqlDB text of an expression, for messages and warnings. */
-export function formatExpr(e: Expr): string {
+function formatExpr(e: Expr): string {
   switch (e.k) {
     case "col":
       return e.qualifier ? `${e.qualifier}.${e.name}` : e.name;
@@ -151,15 +82,13 @@ export function formatExpr(e: Expr): string {
       return `CASE ...`;
     case "cast":
       return `CAST(${formatExpr(e.expr)} AS ...)`;
-    case "interval":
-      return `${e.ms} MILLISECONDS`;
   }
 }
 
 function hasAggregate(e: Expr): boolean {
   switch (e.k) {
     case "call":
-      return AGGREGATES.has(e.name) || e.args.some(hasAggregate);
+      return isAggregate(e.name) || e.args.some(hasAggregate);
     case "deref":
       return hasAggregate(e.base);
     case "index":
@@ -186,10 +115,7 @@ function hasAggregate(e: Expr): boolean {
   }
 }
 
-interface Translated {
-  readonly sql: string;
-  readonly type?: KsqlType;
-}
+type Translated = TranslatedExpr;
 
 const EXPLODE_ALIAS = quoteName("$X");
 
@@ -390,8 +316,6 @@ class QueryTranslator {
       }
       case "cast":
         return { sql: `CAST(${this.expr(e.expr).sql} AS ${flinkType(e.to)})`, type: e.to };
-      case "interval":
-        return { sql: String(e.ms) };
     }
   }
 
@@ -418,50 +342,21 @@ class QueryTranslator {
       }
       return { sql: `${EXPLODE_ALIAS}.\`$V\``, type: element };
     }
-    if (AGGREGATES.has(e.name)) {
+    if (isAggregate(e.name)) {
       if (this.#inAggregate) throw new KsqlError(`Aggregate functions cannot be nested: ${formatExpr(e)}`);
       this.#inAggregate = true;
       try {
-        const args = e.args.map((a) => this.expr(a));
-        const a = args[0]?.sql;
-        switch (e.name) {
-          case "COUNT":
-            if (e.star || args.length === 0) return { sql: "COUNT(*)", type: { type: "BIGINT" } };
-            return { sql: `COUNT(${e.distinct ? "DISTINCT " : ""}${a})`, type: { type: "BIGINT" } };
-          case "COUNT_DISTINCT":
-            return { sql: `COUNT(DISTINCT ${a})`, type: { type: "BIGINT" } };
-          case "AVG":
-            return { sql: `AVG(CAST(${a} AS DOUBLE))`, type: { type: "DOUBLE" } };
-          case "SUM":
-          case "MIN":
-          case "MAX":
-            return args[0]?.type ? { sql: `${e.name}(${a})`, type: args[0].type } : { sql: `${e.name}(${a})` };
-          case "LATEST_BY_OFFSET":
-          case "EARLIEST_BY_OFFSET": {
-            if (args.length !== 1) throw new KsqlUnsupportedError(`${e.name} with more than one argument`);
-            const flink = e.name === "LATEST_BY_OFFSET" ? "LAST_VALUE" : "FIRST_VALUE";
-            return args[0]?.type ? { sql: `${flink}(${a})`, type: args[0].type } : { sql: `${flink}(${a})` };
-          }
-          case "COLLECT_LIST":
-            return { sql: `ARRAY_AGG(${a})` };
-          default:
-            throw new KsqlUnsupportedError(`Aggregate function ${e.name}`);
-        }
+        return aggregateSql(e, e.args.map((a) => this.expr(a)));
       } finally {
         this.#inAggregate = false;
       }
     }
-    const scalar = SCALARS[e.name];
+    const scalar = scalarFunction(e.name);
     if (!scalar) {
       throw new KsqlUnsupportedError(`Function ${e.name}`, "see SHOW FUNCTIONS for the supported ones");
     }
     return { sql: scalar(e.args.map((a) => this.expr(a).sql), e.name) };
   }
-}
-
-/** Names of the scalar and aggregate functions this server translates. */
-export function supportedFunctions(): { scalar: string[]; aggregate: string[]; table: string[] } {
-  return { scalar: Object.keys(SCALARS).sort(), aggregate: [...AGGREGATES].sort(), table: ["EXPLODE"] };
 }
 
 function outputName(e: Expr, index: number): string {
@@ -547,13 +442,30 @@ function joinCondition(
   throw new KsqlUnsupportedError(`The join condition ${formatExpr(on)}`, "join ON stream_column = table.key_column");
 }
 
-/**
- * Translates `query` over the catalog's sources to Flink SQL.
- *
- * @throws {KsqlError} For unknown sources or columns and invalid queries.
- * @throws {KsqlUnsupportedError} For ksqlDB features this server does not run (stream-stream joins, session windows, ...).
- */
-export function translateQuery(query: SelectQuery, catalog: Catalog, options: TranslateOptions): TranslatedQuery {
+/** What every step of {@link translateQuery} works on. */
+interface Plan {
+  readonly query: SelectQuery;
+  readonly options: TranslateOptions;
+  /** The FROM source, its alias quoted for Flink. */
+  readonly source: CatalogSource;
+  readonly fa: string;
+  readonly bindings: readonly Binding[];
+  readonly joined: Binding | undefined;
+  readonly join: { left: string; right: string; leftExpr: Expr } | undefined;
+  readonly t: QueryTranslator;
+  /** Whether the query aggregates (GROUP BY, an aggregate function or HAVING). */
+  readonly aggregate: boolean;
+}
+
+/** A SELECT list item in Flink SQL; `key` when it becomes a key column of the result. */
+interface Projected {
+  readonly sql: string;
+  readonly name: string;
+  key: boolean;
+}
+
+/** The FROM source, after the checks of clauses this server does not run on it. */
+function fromSource(query: SelectQuery, catalog: Catalog): CatalogSource {
   const source = catalog.source(query.from.name);
   if (!source) throw new KsqlError(`${query.from.name} does not exist`);
   if (query.emit === "FINAL") throw new KsqlUnsupportedError("EMIT FINAL", "use EMIT CHANGES");
@@ -567,26 +479,36 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
   ) {
     throw new KsqlUnsupportedError("HOPPING windows whose SIZE is not a multiple (up to 100x) of ADVANCE BY");
   }
+  return source;
+}
+
+/** Binds the FROM source and the joined table, and decides whether the query aggregates. */
+function plan(query: SelectQuery, catalog: Catalog, options: TranslateOptions): Plan {
+  const source = fromSource(query, catalog);
   const alias = query.from.alias ?? query.from.name;
   const fa = quoteName(alias);
   const bindings: Binding[] = [{ source, alias, fa }];
   const joined = query.join ? joinedBinding(query, source, catalog) : undefined;
   if (joined) bindings.push(joined);
-  const t = new QueryTranslator(bindings, window, options);
+  const t = new QueryTranslator(bindings, query.window, options);
   const join = query.join && joined ? joinCondition(t, query.join.on, joined) : undefined;
   const aggregate = (query.groupBy?.length ?? 0) > 0 ||
     query.items.some((i) => i.k === "expr" && hasAggregate(i.expr)) || (query.having !== undefined);
-  if (window && !aggregate) throw new KsqlError("WINDOW requires an aggregation (GROUP BY)");
+  if (query.window && !aggregate) throw new KsqlError("WINDOW requires an aggregation (GROUP BY)");
   if (aggregate && (query.groupBy?.length ?? 0) === 0) {
     throw new KsqlUnsupportedError("Aggregations without GROUP BY", "group by a column");
   }
+  return { query, options, source, fa, bindings, joined, join, t, aggregate };
+}
 
-  // SELECT list
-  const selects: { sql: string; name: string; key: boolean }[] = [];
-  t.allowExplode = !aggregate && source.sourceType === "STREAM";
-  query.items.forEach((item, index) => {
+/** The SELECT list: `*` expanded (a join's columns named after their source), each name once. */
+function projection(p: Plan): Projected[] {
+  const { t, aggregate, joined } = p;
+  const selects: Projected[] = [];
+  t.allowExplode = !aggregate && p.source.sourceType === "STREAM";
+  p.query.items.forEach((item, index) => {
     if (item.k === "star") {
-      const starred = item.qualifier === undefined ? bindings : [t.binding(item.qualifier)];
+      const starred = item.qualifier === undefined ? p.bindings : [t.binding(item.qualifier)];
       if (aggregate) throw new KsqlError("SELECT * cannot be used with GROUP BY");
       for (const b of starred) {
         const ordered: CatalogColumn[] = [
@@ -611,11 +533,16 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
     }
     seen.add(s.name);
   }
+  return selects;
+}
 
-  const conditions: string[] = [];
-  if (query.where) conditions.push(t.expr(query.where).sql);
-
-  // GROUP BY: NULL keys are dropped, as in ksqlDB; each key must be projected by a persistent query
+/**
+ * GROUP BY: its expressions (and the window start) in Flink SQL; NULL keys are
+ * dropped by `conditions`, as in ksqlDB; each key must be projected by a
+ * persistent query and becomes a key column.
+ */
+function groupKeys(p: Plan, selects: Projected[], conditions: string[]): string[] {
+  const { t, query, options } = p;
   const groupSql = (query.groupBy ?? []).map((g) => t.expr(g).sql);
   for (const [i, g] of groupSql.entries()) {
     conditions.push(`(${g}) IS NOT NULL`);
@@ -629,8 +556,8 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
       );
     }
   }
-  if (window) {
-    groupSql.push(`${fa}.\`$WS\``);
+  if (query.window) {
+    groupSql.push(`${p.fa}.\`$WS\``);
     if (options.mode === "persistent") {
       for (const pseudo of ["WINDOWSTART", "WINDOWEND"] as const) {
         const sql = t.column(pseudo, undefined).sql;
@@ -640,23 +567,34 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
       }
     }
   }
+  return groupSql;
+}
 
-  // PARTITION BY: the expression becomes the key column
-  if (query.partitionBy && options.mode === "persistent") {
-    if (aggregate) throw new KsqlError("PARTITION BY cannot be used with GROUP BY");
-    if (query.partitionBy.length !== 1) throw new KsqlUnsupportedError("PARTITION BY more than one expression");
-    const p = query.partitionBy[0]!;
-    if (!(p.k === "lit" && p.type === "null")) {
-      const sql = t.expr(p).sql;
-      const projected = selects.find((s) => s.sql === sql) ??
-        (p.k === "col" ? selects.find((s) => s.name === p.name) : undefined);
-      if (projected) projected.key = true;
-      else selects.unshift({ sql, name: outputName(p, 0), key: true });
-    }
-  }
+/** PARTITION BY of a persistent query: the expression becomes the key column. */
+function partitionKey(p: Plan, selects: Projected[]): void {
+  const { query, t } = p;
+  if (!query.partitionBy || p.options.mode !== "persistent") return;
+  if (p.aggregate) throw new KsqlError("PARTITION BY cannot be used with GROUP BY");
+  if (query.partitionBy.length !== 1) throw new KsqlUnsupportedError("PARTITION BY more than one expression");
+  const e = query.partitionBy[0]!;
+  if (e.k === "lit" && e.type === "null") return;
+  const sql = t.expr(e).sql;
+  const projected = selects.find((s) => s.sql === sql) ??
+    (e.k === "col" ? selects.find((s) => s.name === e.name) : undefined);
+  if (projected) projected.key = true;
+  else selects.unshift({ sql, name: outputName(e, 0), key: true });
+}
 
-  // A stream-table join is keyed by its join expression, which a persistent query must project
-  if (join && !aggregate && !query.partitionBy && options.mode === "persistent") {
+/**
+ * The key of a persistent query that neither aggregates nor repartitions: a
+ * stream-table join is keyed by its join expression, which it must project;
+ * otherwise the query keeps its source's key columns when it projects them
+ * (a table's must be projected).
+ */
+function inheritedKey(p: Plan, selects: Projected[]): void {
+  const { query, join, source, fa } = p;
+  if (p.aggregate || query.partitionBy || p.options.mode !== "persistent") return;
+  if (join) {
     const projected = selects.find((s) => s.sql === join.left || s.sql === join.right);
     if (projected) projected.key = true;
     else {
@@ -666,24 +604,23 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
         } in its projection (eg, SELECT ${formatExpr(join.leftExpr)}...)`,
       );
     }
-  } else if (!aggregate && !query.partitionBy && options.mode === "persistent") {
-    // A query keeps its source's key columns when it projects them; a table's must be projected
-    for (const c of source.columns.filter((c) => c.key)) {
-      const projected = selects.find((s) => s.sql === `${fa}.${quoteName(c.json)}`);
-      if (projected) projected.key = true;
-      else if (source.sourceType === "TABLE") {
-        throw new KsqlError(
-          `Key missing from projection: the PRIMARY KEY column ${c.name} of ${source.name} must be in the SELECT list`,
-        );
-      }
+    return;
+  }
+  for (const c of source.columns.filter((c) => c.key)) {
+    const projected = selects.find((s) => s.sql === `${fa}.${quoteName(c.json)}`);
+    if (projected) projected.key = true;
+    else if (source.sourceType === "TABLE") {
+      throw new KsqlError(
+        `Key missing from projection: the PRIMARY KEY column ${c.name} of ${source.name} must be in the SELECT list`,
+      );
     }
   }
+}
 
-  const having = query.having ? t.expr(query.having).sql : undefined;
-  const explode = t.explode;
-  const rowtime = options.mode === "persistent" && !aggregate && source.sourceType === "STREAM";
-
-  // FROM, with the window start computed per record
+/** The FROM clause: the source (or the temporal join), with window starts computed per record and EXPLODE's UNNEST. */
+function fromClause(p: Plan): string {
+  const { source, fa, joined, join, options, query } = p;
+  const window = query.window;
   let from = `${quoteName(source.name)}${sourceHints(source, options)} AS ${fa}`;
   if (joined && join) {
     // a temporal join: each stream record meets the table's value as of its ROWTIME, and table
@@ -711,15 +648,36 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
         `WHERE \`$W\`.\`$WS\` + ${window.sizeMs} > ${rt}) AS ${fa}`;
     }
   }
+  const explode = p.t.explode;
   if (explode) {
     const columns = explode.type.type === "STRUCT"
       ? explode.type.fields.map((f) => quoteName(f.json ?? f.name))
       : ["`$V`"];
     from += ` CROSS JOIN UNNEST(${explode.arg}) AS ${EXPLODE_ALIAS}(${columns.join(", ")})`;
   }
+  return from;
+}
+
+/**
+ * Translates `query` over the catalog's sources to Flink SQL.
+ *
+ * @throws {KsqlError} For unknown sources or columns and invalid queries.
+ * @throws {KsqlUnsupportedError} For ksqlDB features this server does not run (stream-stream joins, session windows, ...).
+ */
+export function translateQuery(query: SelectQuery, catalog: Catalog, options: TranslateOptions): TranslatedQuery {
+  const p = plan(query, catalog, options);
+  const { source, joined, t, aggregate } = p;
+  const selects = projection(p);
+  const conditions = query.where ? [t.expr(query.where).sql] : [];
+  const groupSql = groupKeys(p, selects, conditions);
+  partitionKey(p, selects);
+  inheritedKey(p, selects);
+  const having = query.having ? t.expr(query.having).sql : undefined;
+  const rowtime = options.mode === "persistent" && !aggregate && source.sourceType === "STREAM";
+  const from = fromClause(p);
 
   const items = selects.map((s) => `${s.sql} AS ${quoteName(s.name)}`);
-  if (rowtime) items.push(`${fa}.\`$ROWTIME\` AS \`$ROWTIME\``);
+  if (rowtime) items.push(`${p.fa}.\`$ROWTIME\` AS \`$ROWTIME\``);
   let sql = `SELECT ${items.join(", ")} FROM ${from}`;
   if (conditions.length > 0) sql += ` WHERE ${conditions.map((c) => `(${c})`).join(" AND ")}`;
   if (groupSql.length > 0) sql += ` GROUP BY ${groupSql.join(", ")}`;
@@ -727,13 +685,12 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
   if (query.limit !== undefined && options.mode === "persistent") {
     throw new KsqlError("LIMIT cannot be used in a persistent query");
   }
-
   return {
     sql,
     columns: selects.map((s) => ({ name: s.name, key: s.key })),
     resultType: aggregate || source.sourceType === "TABLE" ? "TABLE" : "STREAM",
     rowtime,
-    ...(window ? { windowed: window } : {}),
+    ...(query.window ? { windowed: query.window } : {}),
     sources: joined ? [source.name, joined.source.name] : [source.name],
     warnings: t.warnings,
   };

@@ -173,8 +173,3 @@ export function schemaInfo(type: KsqlType): SchemaInfo {
       return { type: type.type, fields: null, memberSchema: null };
   }
 }
-
-/** Whether two types are the same, ignoring JSON keys. */
-export function sameType(a: KsqlType, b: KsqlType): boolean {
-  return formatType(a) === formatType(b);
-}

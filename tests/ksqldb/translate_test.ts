@@ -81,6 +81,46 @@ Deno.test("splitStatements() splits at semicolons outside strings and comments",
   ]);
 });
 
+Deno.test("splitStatements() keeps a ';' inside a /* */ comment, a -- comment or quotes in its statement", async (t) => {
+  await t.step("block comment", () => {
+    assert.deepEqual(splitStatements("SHOW STREAMS /* one; two */;\nSHOW TABLES;"), [
+      "SHOW STREAMS /* one; two */;",
+      "SHOW TABLES;",
+    ]);
+    assert.deepEqual(splitStatements("/* only; a comment */"), []);
+  });
+  await t.step("line comment", () => {
+    assert.deepEqual(splitStatements("SHOW STREAMS -- not; here\n;SHOW TABLES"), [
+      "SHOW STREAMS -- not; here;",
+      "SHOW TABLES;",
+    ]);
+  });
+  await t.step("string, quoted name and double-quoted name", () => {
+    assert.deepEqual(splitStatements("SET 'a'='x;y'; SELECT `b;c` FROM \"d;e\";"), [
+      "SET 'a'='x;y';",
+      'SELECT `b;c` FROM "d;e";',
+    ]);
+  });
+  await t.step("each statement parses as the lexer reads it", () => {
+    const statements = splitStatements("SHOW STREAMS /* a;b */; /* c;d */ SHOW TABLES;");
+    assert.deepEqual(statements.map((s) => parseKsql(s).map((p) => p.kind)), [["show"], ["show"]]);
+  });
+  await t.step("an unterminated string is the last statement, for the parser to report", () => {
+    assert.deepEqual(splitStatements("SHOW STREAMS; SET 'a'='x;y"), ["SHOW STREAMS;", "SET 'a'='x;y;"]);
+    assert.equal(statementAt("SHOW STREAMS; SET 'a'='x;y", 20), "SET 'a'='x;y;");
+  });
+});
+
+Deno.test("statementAt() names the statement of an offset, skipping ';' in /* */ comments", () => {
+  const text = "SHOW STREAMS /* x; y */;\nSELEC 1;";
+  assert.throws(() => parseKsql(text), (e: unknown) => {
+    assert.ok(e instanceof KsqlSyntaxError);
+    assert.equal(statementAt(text, e.offset), "SELEC 1;");
+    return true;
+  });
+  assert.equal(statementAt(text, 3), "SHOW STREAMS /* x; y */;");
+});
+
 Deno.test("translateQuery() gives ksqlDB's array semantics", async (t) => {
   const c = await catalog();
   await t.step("data[0] is NULL with a warning naming the statement", () => {

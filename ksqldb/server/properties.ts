@@ -1,0 +1,67 @@
+/**
+ * The two kinds of properties a statement runs with: the request's streams
+ * properties (`auto.offset.reset`, SET/UNSET) and the WITH properties of
+ * CREATE STREAM/TABLE.
+ *
+ * @module
+ */
+import type { PropValue } from "./ast.ts";
+import { KsqlError, KsqlUnsupportedError } from "./error.ts";
+
+/** Streams properties of a request, values as strings. */
+export type Props = Record<string, string>;
+
+/** The request's `streamsProperties` with every value as a string. */
+export function toProps(properties: Readonly<Record<string, unknown>>): Props {
+  return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * ksqlDB's `auto.offset.reset` of `props`.
+ *
+ * @default "latest"
+ * @throws {KsqlError} When it is neither 'earliest' nor 'latest'.
+ */
+export function offsetReset(props: Props): "earliest" | "latest" {
+  const value = (props["auto.offset.reset"] ?? props["ksql.streams.auto.offset.reset"] ?? "latest").toLowerCase();
+  if (value !== "earliest" && value !== "latest") {
+    throw new KsqlError(`auto.offset.reset must be 'earliest' or 'latest', not '${value}'`);
+  }
+  return value;
+}
+
+/** The WITH property `name` as a string, if set. */
+export function propString(props: Readonly<Record<string, PropValue>>, name: string): string | undefined {
+  const value = props[name];
+  return value === undefined ? undefined : String(value);
+}
+
+const KNOWN_PROPS = new Set([
+  "KAFKA_TOPIC",
+  "VALUE_FORMAT",
+  "KEY_FORMAT",
+  "FORMAT",
+  "PARTITIONS",
+  "REPLICAS",
+  "RETENTION_MS",
+  "CLEANUP_POLICY",
+]);
+
+/**
+ * Checks the WITH properties of a CREATE statement are ones this server applies, with a JSON value format.
+ *
+ * @throws {KsqlUnsupportedError} Naming the property or format it does not support.
+ */
+export function checkWithProps(props: Readonly<Record<string, PropValue>>): void {
+  for (const key of Object.keys(props)) {
+    if (key === "TIMESTAMP" || key === "TIMESTAMP_FORMAT") {
+      throw new KsqlUnsupportedError(`The ${key} property`, "ROWTIME is the Kafka record timestamp");
+    }
+    if (key === "WINDOW_TYPE" || key === "WINDOW_SIZE") {
+      throw new KsqlUnsupportedError("Windowed source streams/tables (WINDOW_TYPE)");
+    }
+    if (!KNOWN_PROPS.has(key)) throw new KsqlUnsupportedError(`The WITH property ${key}`);
+  }
+  const format = (propString(props, "VALUE_FORMAT") ?? propString(props, "FORMAT") ?? "JSON").toUpperCase();
+  if (format !== "JSON") throw new KsqlUnsupportedError(`VALUE_FORMAT '${format}'`, "use JSON");
+}
