@@ -21,10 +21,16 @@ export interface KsqldbConfig {
   readonly stateDir: string;
   /** ksqlDB's service id, reported by /info. @default "tickpipe_" (KSQLDB_SERVICE_ID) */
   readonly serviceId: string;
+  /** Largest request body accepted, in bytes; larger ones get 413. @default 1048576 (KSQLDB_MAX_REQUEST_BYTES) */
+  readonly maxRequestBytes: number;
 }
 
+/** The variable that sets {@link KsqldbConfig.maxRequestBytes}. */
+export const MAX_REQUEST_BYTES_VARIABLE = "KSQLDB_MAX_REQUEST_BYTES";
+
 /**
- * Reads KSQLDB_HOST, KSQLDB_PORT, FLINK_ENGINE_URL, KAFKA_BOOTSTRAP, KSQLDB_STATE_DIR, KSQLDB_SERVICE_ID.
+ * Reads KSQLDB_HOST, KSQLDB_PORT, FLINK_ENGINE_URL, KAFKA_BOOTSTRAP, KSQLDB_STATE_DIR, KSQLDB_SERVICE_ID,
+ * KSQLDB_MAX_REQUEST_BYTES.
  *
  * @throws {RangeError} Naming the variable when a value is invalid.
  */
@@ -44,5 +50,6 @@ export function loadKsqldbConfig(): KsqldbConfig {
     brokers: kafka.brokers,
     stateDir: envString("KSQLDB_STATE_DIR", ".data/ksqldb"),
     serviceId: envString("KSQLDB_SERVICE_ID", "tickpipe_"),
+    maxRequestBytes: envInt(MAX_REQUEST_BYTES_VARIABLE, 1_048_576, { min: 1024, max: 1_073_741_824 }),
   });
 }

@@ -11,6 +11,7 @@ export const ERROR_CODES = Object.freeze({
   badStatement: 40001,
   queryEndpoint: 40002,
   notFound: 40400,
+  tooLarge: 41300,
   serverError: 50000,
 });
 
@@ -73,8 +74,36 @@ export interface KsqlErrorBody {
   readonly entities?: readonly unknown[];
 }
 
-/** The REST body for `error`, raised by `statementText` (if any) after `entities` succeeded. */
+/** How many characters of a statement an error body echoes. */
+export const ECHOED_STATEMENT_CHARS = 200;
+/** How many characters of an error message an error body carries (a message may quote the statement). */
+const MESSAGE_CHARS = 1000;
+
+/** `text` cut to its first `max` characters, saying how many were left out. */
+function abbreviate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`;
+}
+
+/** The HTTP status of an error body: ksqlDB's error codes are the status times 100 (40001 is 400). */
+export function httpStatus(body: KsqlErrorBody): number {
+  const status = Math.floor(body.error_code / 100);
+  return status >= 400 && status < 600 ? status : 500;
+}
+
+/**
+ * The REST body for `error`, raised by `statementText` (if any) after `entities` succeeded; it
+ * echoes at most {@link ECHOED_STATEMENT_CHARS} characters of the statement.
+ */
 export function errorBody(error: unknown, statementText?: string, entities: readonly unknown[] = []): KsqlErrorBody {
+  const body = fullErrorBody(
+    error,
+    statementText === undefined ? undefined : abbreviate(statementText, ECHOED_STATEMENT_CHARS),
+    entities,
+  );
+  return { ...body, message: abbreviate(body.message, MESSAGE_CHARS) };
+}
+
+function fullErrorBody(error: unknown, statementText: string | undefined, entities: readonly unknown[]): KsqlErrorBody {
   if (error instanceof KsqlError) {
     return statementText === undefined
       ? { "@type": "generic_error", error_code: error.errorCode, message: error.message }

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { Admin } from "kafkajs";
 import type { Catalog, CatalogColumn, CatalogQuery, CatalogSource } from "./catalog.ts";
 import type { ColumnDef, SelectQuery, Statement } from "./ast.ts";
 import { ERROR_CODES, KsqlError, KsqlSyntaxError, KsqlUnsupportedError } from "./error.ts";
@@ -17,6 +16,7 @@ import { type TranslatedQuery, translateQuery } from "./translate_query.ts";
 import { supportedFunctions } from "./functions.ts";
 import { checkWithProps, offsetReset, type Props, propString, toProps } from "./properties.ts";
 import { TopicAdmin } from "./topic_admin.ts";
+import type { KafkaConnection } from "./kafka_connection.ts";
 import { EngineSync } from "./engine_sync.ts";
 import { type RunningQuery, runQuery } from "./query_runtime.ts";
 import {
@@ -48,7 +48,7 @@ export interface ExecutorSettings {
   readonly serviceId: string;
 }
 
-/** Executes statements against `catalog`, the Flink `engine` and Kafka (`admin`). */
+/** Executes statements against `catalog`, the Flink `engine` and `kafka`. */
 export class KsqlExecutor {
   #catalog: Catalog;
   #engine: FlinkEngineClient;
@@ -58,10 +58,10 @@ export class KsqlExecutor {
   #lock: Promise<unknown> = Promise.resolve();
   #commands = new Map<string, string>();
 
-  constructor(catalog: Catalog, engine: FlinkEngineClient, admin: Admin, settings: ExecutorSettings) {
+  constructor(catalog: Catalog, engine: FlinkEngineClient, kafka: KafkaConnection, settings: ExecutorSettings) {
     this.#catalog = catalog;
     this.#engine = engine;
-    this.#topics = new TopicAdmin(admin);
+    this.#topics = new TopicAdmin(kafka);
     this.#sync = new EngineSync(catalog, engine, settings.bootstrap);
     this.#settings = settings;
   }

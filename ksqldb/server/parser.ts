@@ -68,10 +68,14 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   DAYS: 86_400_000,
 };
 
+/** How deep expressions and types may nest (parentheses, calls, CASE, NOT, signs, ARRAY/MAP/STRUCT types). */
+export const MAX_NESTING_DEPTH = 200;
+
 class Parser {
   #tokens: Token[];
   #pos = 0;
   #source: string;
+  #depth = 0;
 
   constructor(source: string) {
     this.#source = source;
@@ -127,6 +131,24 @@ class Parser {
 
   expectSymbol(symbol: string): void {
     if (!this.acceptSymbol(symbol)) this.fail(`Expecting '${symbol}', but found '${this.peek.raw || "<EOF>"}'`);
+  }
+
+  /**
+   * Runs `parse` one nesting level deeper; past {@link MAX_NESTING_DEPTH} it fails
+   * at the current token instead of overflowing the call stack.
+   */
+  nested<T>(parse: () => T): T {
+    if (this.#depth >= MAX_NESTING_DEPTH) {
+      this.fail(
+        `The statement nests deeper than the limit of ${MAX_NESTING_DEPTH} levels (parentheses, function calls, CASE, NOT, types); simplify it`,
+      );
+    }
+    this.#depth++;
+    try {
+      return parse();
+    } finally {
+      this.#depth--;
+    }
   }
 
   /** An identifier: unquoted upper-cased, quoted as written. */
@@ -325,6 +347,10 @@ class Parser {
 
   /** A type; `declared` keeps the JSON key of STRUCT fields (lower case unless quoted). */
   type(declared = false): KsqlType {
+    return this.nested(() => this.typeBody(declared));
+  }
+
+  typeBody(declared: boolean): KsqlType {
     const token = this.next();
     if (token.kind !== "word") this.fail(`Expecting a type, but found '${token.raw || "<EOF>"}'`, token);
     switch (token.value) {
@@ -527,7 +553,7 @@ class Parser {
   // ---- expressions, lowest precedence first ----
 
   expr(): Expr {
-    return this.or();
+    return this.nested(() => this.or());
   }
 
   or(): Expr {
@@ -543,7 +569,7 @@ class Parser {
   }
 
   not(): Expr {
-    if (this.acceptWord("NOT")) return { k: "not", expr: this.not() };
+    if (this.acceptWord("NOT")) return { k: "not", expr: this.nested(() => this.not()) };
     return this.comparison();
   }
 
@@ -605,8 +631,8 @@ class Parser {
   }
 
   unary(): Expr {
-    if (this.acceptSymbol("-")) return { k: "neg", expr: this.unary() };
-    if (this.acceptSymbol("+")) return this.unary();
+    if (this.acceptSymbol("-")) return { k: "neg", expr: this.nested(() => this.unary()) };
+    if (this.acceptSymbol("+")) return this.nested(() => this.unary());
     return this.postfix();
   }
 

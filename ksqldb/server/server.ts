@@ -15,11 +15,13 @@ import type { Admin } from "kafkajs";
 import { kafkaClient } from "../../lib/kafka/mod.ts";
 import { Catalog } from "./catalog.ts";
 import { FlinkEngineClient } from "./flink_engine_client.ts";
-import { ERROR_CODES, errorBody, KsqlError } from "./error.ts";
+import { ERROR_CODES, errorBody, httpStatus, KsqlError } from "./error.ts";
 import { KsqlExecutor, StatementFailure } from "./executor.ts";
 import { KSQL_VERSION } from "./entities.ts";
 import type { RunningQuery } from "./query_runtime.ts";
-import { type KsqldbConfig, loadKsqldbConfig } from "./config.ts";
+import { type KsqldbConfig, loadKsqldbConfig, MAX_REQUEST_BYTES_VARIABLE } from "./config.ts";
+import { HealthProbe } from "./health.ts";
+import { kafkaConnection } from "./kafka_connection.ts";
 import { runMain } from "../../lib/util/mod.ts";
 
 const JSON_TYPE = "application/json";
@@ -33,12 +35,51 @@ function failure(error: unknown, status?: number): Response {
   const body = error instanceof StatementFailure
     ? errorBody(error.cause, error.statementText, error.entities)
     : errorBody(error);
-  return json(body, status ?? (body.error_code >= 50000 ? 500 : 400));
+  return json(body, status ?? httpStatus(body));
 }
 
-async function readJson(request: Request): Promise<Record<string, unknown>> {
+function tooLarge(limit: number, size?: number): KsqlError {
+  return new KsqlError(
+    `The request body${
+      size === undefined ? "" : ` of ${size} bytes`
+    } is larger than the server's limit of ${limit} bytes (${MAX_REQUEST_BYTES_VARIABLE}); send a smaller request or raise ${MAX_REQUEST_BYTES_VARIABLE}`,
+    { errorCode: ERROR_CODES.tooLarge },
+  );
+}
+
+/**
+ * The request body as text, read up to `limit` bytes: a larger Content-Length
+ * is refused before reading, a larger streamed body as soon as it passes the limit.
+ *
+ * @throws {KsqlError} 413 (error code 41300) naming the limit and the variable that sets it.
+ */
+async function readBody(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > limit) {
+    await request.body?.cancel();
+    throw tooLarge(limit, declared);
+  }
+  if (request.body === null) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > limit) throw tooLarge(limit); // leaving the loop cancels the body
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+async function readJson(request: Request, limit: number): Promise<Record<string, unknown>> {
+  const text = await readBody(request, limit);
   try {
-    const body = await request.json();
+    const body = JSON.parse(text);
     if (typeof body !== "object" || body === null) throw new TypeError("not an object");
     return body as Record<string, unknown>;
   } catch (cause) {
@@ -92,16 +133,22 @@ export interface ServeOptions {
 export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = {}): Promise<KsqldbServer> {
   const catalog = await Catalog.open(join(config.stateDir, "catalog.json"));
   const admin: Admin = kafkaClient({ brokers: config.brokers, clientId: "tickpipe-ksqldb" }).admin();
-  await admin.connect();
+  const kafka = kafkaConnection(admin);
   const engine = new FlinkEngineClient(config.engineUrl);
-  const executor = new KsqlExecutor(catalog, engine, admin, {
+  const executor = new KsqlExecutor(catalog, engine, kafka, {
     bootstrap: config.bootstrap,
     serviceId: config.serviceId,
   });
+  const health = new HealthProbe(kafka, engine);
   const shutdown = new AbortController();
   const running = new Map<string, AbortController>();
   let clusterId = "";
-  admin.describeCluster().then((c) => clusterId = c.clusterId).catch(() => {});
+  // serve while Kafka is down: /healthcheck reports it, statements that need Kafka fail until it answers
+  kafka().then((a) => a.describeCluster()).then((c) => clusterId = c.clusterId).catch((error) =>
+    console.error(
+      `Cannot reach Kafka at ${config.bootstrap}: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  );
 
   let lastSyncError = "";
   const sync = async () => {
@@ -146,7 +193,7 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
   }
 
   async function handleQuery(request: Request, completed: Promise<void>): Promise<Response> {
-    const body = await readJson(request);
+    const body = await readJson(request, config.maxRequestBytes);
     if (typeof body.ksql !== "string") {
       throw new KsqlError('The request needs a "ksql" string', { errorCode: ERROR_CODES.badRequest });
     }
@@ -169,7 +216,7 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
   }
 
   async function handleQueryStream(request: Request, completed: Promise<void>): Promise<Response> {
-    const body = await readJson(request);
+    const body = await readJson(request, config.maxRequestBytes);
     if (typeof body.sql !== "string") {
       throw new KsqlError('The request needs a "sql" string', { errorCode: ERROR_CODES.badRequest });
     }
@@ -205,13 +252,15 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
         });
       }
       if (request.method === "GET" && pathname === "/healthcheck") {
-        const healthy = executor.engineReady && lastSyncError === "";
+        const [kafka, flink] = await Promise.all([health.kafka(), health.engine()]);
+        const commandRunner = flink.isHealthy && executor.engineReady && lastSyncError === "";
+        const healthy = kafka.isHealthy && commandRunner;
         return json({
           isHealthy: healthy,
           details: {
             metastore: { isHealthy: true },
-            kafka: { isHealthy: true },
-            commandRunner: { isHealthy: healthy },
+            kafka: { isHealthy: kafka.isHealthy },
+            commandRunner: { isHealthy: commandRunner },
           },
         }, healthy ? 200 : 503);
       }
@@ -225,7 +274,7 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
         }, 404);
       }
       if (request.method === "POST" && pathname === "/ksql") {
-        const body = await readJson(request);
+        const body = await readJson(request, config.maxRequestBytes);
         if (typeof body.ksql !== "string") {
           throw new KsqlError('The request needs a "ksql" string', { errorCode: ERROR_CODES.badRequest });
         }
@@ -238,7 +287,7 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
         return await handleQueryStream(request, info.completed);
       }
       if (request.method === "POST" && pathname === "/close-query") {
-        const body = await readJson(request);
+        const body = await readJson(request, config.maxRequestBytes);
         const controller = running.get(String(body.queryId));
         if (!controller) throw new KsqlError(`No query with id ${body.queryId}`, { errorCode: ERROR_CODES.badRequest });
         controller.abort();

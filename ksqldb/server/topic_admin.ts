@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Admin } from "kafkajs";
+import type { KafkaConnection } from "./kafka_connection.ts";
 
 /** A topic's partition and replica counts. */
 export interface TopicInfo {
@@ -18,19 +18,20 @@ export interface TopicListing {
   readonly replicaInfo: readonly number[];
 }
 
-/** Kafka topic administration through `admin`. */
+/** Kafka topic administration through `kafka`. */
 export class TopicAdmin {
-  #admin: Admin;
+  #connected: KafkaConnection;
 
-  constructor(admin: Admin) {
-    this.#admin = admin;
+  constructor(kafka: KafkaConnection) {
+    this.#connected = kafka;
   }
 
   /** `topic`'s partitions and replicas, or undefined when it does not exist. */
   async info(topic: string): Promise<TopicInfo | undefined> {
-    const topics = await this.#admin.listTopics();
+    const admin = await this.#connected();
+    const topics = await admin.listTopics();
     if (!topics.includes(topic)) return undefined;
-    const { topics: [meta] } = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+    const { topics: [meta] } = await admin.fetchTopicMetadata({ topics: [topic] });
     return { partitions: meta?.partitions.length ?? 1, replicas: meta?.partitions[0]?.replicas.length ?? 1 };
   }
 
@@ -38,7 +39,7 @@ export class TopicAdmin {
   async ensure(topic: string, partitions: number, replicas: number): Promise<TopicInfo> {
     const existing = await this.info(topic);
     if (existing) return existing;
-    await this.#admin.createTopics({
+    await (await this.#connected()).createTopics({
       topics: [{ topic, numPartitions: partitions, replicationFactor: replicas }],
       waitForLeaders: true,
     });
@@ -47,8 +48,9 @@ export class TopicAdmin {
 
   /** The topics a user sees (internal `_` topics left out), by name. */
   async list(): Promise<TopicListing[]> {
-    const names = (await this.#admin.listTopics()).filter((n) => !n.startsWith("_")).sort();
-    const { topics } = names.length > 0 ? await this.#admin.fetchTopicMetadata({ topics: names }) : { topics: [] };
+    const admin = await this.#connected();
+    const names = (await admin.listTopics()).filter((n) => !n.startsWith("_")).sort();
+    const { topics } = names.length > 0 ? await admin.fetchTopicMetadata({ topics: names }) : { topics: [] };
     return topics.sort((a, b) => a.name.localeCompare(b.name)).map((t) => ({
       name: t.name,
       replicaInfo: t.partitions.map((p) => p.replicas.length),
@@ -57,6 +59,6 @@ export class TopicAdmin {
 
   /** Deletes `topic`. */
   async delete(topic: string): Promise<void> {
-    await this.#admin.deleteTopics({ topics: [topic] });
+    await (await this.#connected()).deleteTopics({ topics: [topic] });
   }
 }

@@ -59,6 +59,7 @@ async function startServer(enginePort: number, stateDir: string): Promise<Ksqldb
     brokers: ["localhost:29092"],
     stateDir,
     serviceId: "restart_test_",
+    maxRequestBytes: 1_048_576,
   }, { syncSeconds: 1 });
   await eventually("the server's healthcheck", 60_000, async () => {
     const response = await fetch(`${server.url}/healthcheck`);
