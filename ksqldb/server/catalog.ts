@@ -13,6 +13,11 @@ export interface CatalogColumn {
   readonly name: string;
   readonly type: KsqlType;
   readonly json: string;
+  /**
+   * The other spelling of an unquoted value column's JSON key (its upper-case
+   * name), read as well: ksqlDB matches JSON keys case-insensitively.
+   */
+  readonly alt?: string;
   readonly key?: "KEY" | "PRIMARY KEY";
 }
 
@@ -29,6 +34,11 @@ export interface CatalogSource {
   readonly statement: string;
   readonly partitions: number;
   readonly replicas: number;
+  /**
+   * Whether the Flink table writes each record's Kafka timestamp (`$ROWTIME`); a
+   * table made by an aggregation over a stream carries its input records' time.
+   */
+  readonly rowtime?: true;
   /** Whether this server writes the topic (CSAS/CTAS): its JSON keys are the ksqlDB names. */
   readonly derived: boolean;
 }

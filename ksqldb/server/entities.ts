@@ -51,9 +51,32 @@ function sourceSummary(s: CatalogSource): Record<string, unknown> {
   };
 }
 
+/** The state of a query's job as the Flink engine last reported it. */
+type JobStates = (queryId: string) => JobState;
+
+/**
+ * ksqlDB's query state for a Flink job state: a job being created or started runs
+ * (as ksqlDB reports a rebalancing query RUNNING), one never seen or suspended is
+ * UNRESPONSIVE, a failing, failed, restarting or stopped one is in ERROR.
+ */
+export function queryState(job: JobState): "RUNNING" | "UNRESPONSIVE" | "ERROR" {
+  switch (job.state) {
+    case "RUNNING":
+    case "CREATED":
+    case "INITIALIZING":
+    case "RECONCILING":
+      return "RUNNING";
+    case "UNKNOWN":
+    case "SUSPENDED":
+      return "UNRESPONSIVE";
+    default:
+      return "ERROR";
+  }
+}
+
 function queryInfo(q: CatalogQuery, catalog: Catalog, job: JobState): Record<string, unknown> {
   const sink = catalog.source(q.sink);
-  const state = job.state === "RUNNING" ? "RUNNING" : job.state === "UNKNOWN" ? "UNRESPONSIVE" : "ERROR";
+  const state = queryState(job);
   return {
     queryString: q.statement,
     sinks: [q.sink],
@@ -65,7 +88,12 @@ function queryInfo(q: CatalogQuery, catalog: Catalog, job: JobState): Record<str
   };
 }
 
-function sourceDescription(s: CatalogSource, extended: boolean, catalog: Catalog): Record<string, unknown> {
+function sourceDescription(
+  s: CatalogSource,
+  extended: boolean,
+  catalog: Catalog,
+  jobStates: JobStates,
+): Record<string, unknown> {
   const fields: { name: string; schema: SchemaInfo; type?: string }[] = [];
   for (const c of [...s.columns.filter((c) => c.key), ...s.columns.filter((c) => !c.key)]) {
     fields.push(
@@ -73,15 +101,7 @@ function sourceDescription(s: CatalogSource, extended: boolean, catalog: Catalog
     );
   }
   const queries = catalog.queries();
-  const brief = (q: CatalogQuery) => ({
-    queryString: q.statement,
-    sinks: [q.sink],
-    sinkKafkaTopics: [catalog.source(q.sink)?.topic ?? q.sink],
-    id: q.id,
-    statusCount: { RUNNING: 1 },
-    queryType: "PERSISTENT",
-    state: "RUNNING",
-  });
+  const brief = (q: CatalogQuery) => queryInfo(q, catalog, jobStates(q.id));
   return {
     name: s.name,
     windowType: s.windowed?.type ?? null,
@@ -107,14 +127,14 @@ function sourceDescription(s: CatalogSource, extended: boolean, catalog: Catalog
 }
 
 /** SHOW STREAMS / SHOW TABLES [EXTENDED]: the catalog's sources of that type. */
-export function sourcesEntity(statement: Statement & { kind: "show" }, catalog: Catalog): Entity {
+export function sourcesEntity(statement: Statement & { kind: "show" }, catalog: Catalog, jobStates: JobStates): Entity {
   const type = statement.what === "STREAMS" ? "STREAM" : "TABLE";
   const list = catalog.sources().filter((s) => s.sourceType === type);
   if (statement.extended) {
     return {
       "@type": "source_descriptions",
       ...base(statement),
-      sourceDescriptions: list.map((s) => sourceDescription(s, true, catalog)),
+      sourceDescriptions: list.map((s) => sourceDescription(s, true, catalog, jobStates)),
     };
   }
   const key = statement.what.toLowerCase();
@@ -127,21 +147,25 @@ export function topicsEntity(statement: Statement, topics: readonly TopicListing
 }
 
 /** SHOW QUERIES: the persistent queries with their job states. */
-export function queriesEntity(statement: Statement, catalog: Catalog, jobState: (id: string) => JobState): Entity {
+export function queriesEntity(statement: Statement, catalog: Catalog, jobStates: JobStates): Entity {
   return {
     "@type": "queries",
     ...base(statement),
-    queries: catalog.queries().map((q) => queryInfo(q, catalog, jobState(q.id))),
+    queries: catalog.queries().map((q) => queryInfo(q, catalog, jobStates(q.id))),
   };
 }
 
-/** SHOW PROPERTIES: `properties` as name/value pairs of scope KSQL. */
-export function propertiesEntity(statement: Statement, properties: Readonly<Record<string, string>>): Entity {
+/** SHOW PROPERTIES: `properties` as name/value pairs of scope KSQL; `overwritten` names those the request set. */
+export function propertiesEntity(
+  statement: Statement,
+  properties: Readonly<Record<string, string>>,
+  overwritten: readonly string[],
+): Entity {
   return {
     "@type": "properties",
     ...base(statement),
     properties: Object.entries(properties).map(([name, value]) => ({ name, scope: "KSQL", value })),
-    overwrittenProperties: [],
+    overwrittenProperties: overwritten,
     defaultProperties: [],
   };
 }
@@ -164,11 +188,12 @@ export function describeEntity(
   statement: Statement & { kind: "describe" },
   source: CatalogSource,
   catalog: Catalog,
+  jobStates: JobStates,
 ): Entity {
   return {
     "@type": "sourceDescription",
     statementText: statement.text,
-    sourceDescription: sourceDescription(source, statement.extended, catalog),
+    sourceDescription: sourceDescription(source, statement.extended, catalog, jobStates),
     warnings: [],
   };
 }

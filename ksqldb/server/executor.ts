@@ -14,7 +14,7 @@ import type { FlinkEngineClient } from "./flink_engine_client.ts";
 import { flinkType, formatType, fromEngineType, quoteName, withKsqlNames } from "./types.ts";
 import { type TranslatedQuery, translateQuery } from "./translate_query.ts";
 import { supportedFunctions } from "./functions.ts";
-import { checkWithProps, offsetReset, type Props, propString, toProps } from "./properties.ts";
+import { checkWithProps, offsetReset, offsetResetSet, type Props, propString, toProps } from "./properties.ts";
 import { TopicAdmin } from "./topic_admin.ts";
 import type { KafkaConnection } from "./kafka_connection.ts";
 import { EngineSync } from "./engine_sync.ts";
@@ -140,7 +140,7 @@ export class KsqlExecutor {
       case "insertInto":
         return await this.#insertInto(statement, props);
       case "show":
-        return await this.#show(statement);
+        return await this.#show(statement, props);
       case "describe":
         return this.#describe(statement);
       case "drop":
@@ -233,10 +233,12 @@ export class KsqlExecutor {
     }
     // A topic this server writes has the ksqlDB names as JSON keys
     const written = this.#catalog.sources().some((s) => s.derived && s.topic === topic);
+    // ksqlDB matches JSON keys case-insensitively: an unquoted value column reads its lower- and upper-case key
     const column = (c: ColumnDef): CatalogColumn => {
       const json = written || c.quoted ? c.name : c.name.toLowerCase();
       const type = written ? withKsqlNames(c.type) : c.type;
-      return c.key === "none" ? { name: c.name, type, json } : { name: c.name, type, json, key: c.key };
+      if (c.key !== "none") return { name: c.name, type, json, key: c.key };
+      return json === c.name ? { name: c.name, type, json } : { name: c.name, type, json, alt: c.name };
     };
     const source: CatalogSource = {
       name,
@@ -290,6 +292,7 @@ export class KsqlExecutor {
       return `CAST(\`$Q\`.${quoteName(c.name)} AS ${flinkType(c.type)})`;
     });
     if (sink.sourceType === "STREAM") items.push(translated.rowtime ? "`$Q`.`$ROWTIME`" : "CURRENT_TIMESTAMP");
+    else if (sink.rowtime) items.push("`$Q`.`$ROWTIME`");
     return `INSERT INTO ${quoteName(sink.name)} SELECT ${items.join(", ")} FROM (${translated.sql}) AS \`$Q\``;
   }
 
@@ -341,6 +344,7 @@ export class KsqlExecutor {
       valueFormat: "JSON",
       columns,
       ...(translated.windowed ? { windowed: translated.windowed } : {}),
+      ...(sourceType === "TABLE" && translated.rowtime ? { rowtime: true as const } : {}),
       statement: statement.text,
       partitions: info.partitions,
       replicas: info.replicas,
@@ -407,11 +411,11 @@ export class KsqlExecutor {
     );
   }
 
-  async #show(statement: Statement & { kind: "show" }): Promise<Entity> {
+  async #show(statement: Statement & { kind: "show" }, props: Props): Promise<Entity> {
     switch (statement.what) {
       case "STREAMS":
       case "TABLES":
-        return sourcesEntity(statement, this.#catalog);
+        return sourcesEntity(statement, this.#catalog, (id) => this.#sync.jobState(id));
       case "TOPICS":
         return topicsEntity(statement, await this.#topics.list());
       case "QUERIES":
@@ -420,9 +424,9 @@ export class KsqlExecutor {
         return propertiesEntity(statement, {
           "ksql.service.id": this.#settings.serviceId,
           "ksql.streams.bootstrap.servers": this.#settings.bootstrap,
-          "ksql.streams.auto.offset.reset": "latest",
+          "ksql.streams.auto.offset.reset": offsetReset(props),
           "tickpipe.engine": `Apache Flink at ${this.#engine.url}`,
-        });
+        }, offsetResetSet(props) ? ["ksql.streams.auto.offset.reset"] : []);
       case "FUNCTIONS":
         return functionsEntity(statement, supportedFunctions());
       default:
@@ -433,7 +437,7 @@ export class KsqlExecutor {
   #describe(statement: Statement & { kind: "describe" }): Entity {
     const source = this.#catalog.source(statement.name);
     if (!source) throw new KsqlError(`Could not find STREAM/TABLE '${statement.name}' in the Metastore`);
-    return describeEntity(statement, source, this.#catalog);
+    return describeEntity(statement, source, this.#catalog, (id) => this.#sync.jobState(id));
   }
 
   async #drop(statement: Statement & { kind: "drop" }): Promise<Entity> {

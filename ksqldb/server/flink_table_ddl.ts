@@ -47,7 +47,9 @@ export function flinkDropDdls(name: string): string[] {
  */
 export function flinkTableDdl(source: CatalogSource, bootstrap: string, timed = false): string {
   const keys = source.columns.filter((c) => c.key !== undefined);
-  const lines = source.columns.map((c) => `${quoteName(c.json)} ${flinkType(c.type)}`);
+  const lines = source.columns.flatMap((c) =>
+    [c.json, ...(c.alt === undefined ? [] : [c.alt])].map((json) => `${quoteName(json)} ${flinkType(c.type)}`)
+  );
   const options: Record<string, string> = {
     "topic": source.topic,
     "properties.bootstrap.servers": bootstrap,
@@ -57,7 +59,9 @@ export function flinkTableDdl(source: CatalogSource, bootstrap: string, timed = 
   };
   const keyFormat = source.keyFormat === "JSON" || keys.length > 1 ? "json" : "raw";
   if (source.sourceType === "TABLE") {
-    if (timed) lines.push("`$ROWTIME` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL");
+    if (timed || source.rowtime) {
+      lines.push(`\`$ROWTIME\` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'${source.rowtime ? "" : " VIRTUAL"}`);
+    }
     lines.push(`PRIMARY KEY (${keys.map((k) => quoteName(k.json)).join(", ")}) NOT ENFORCED`);
     Object.assign(options, {
       "connector": "upsert-kafka",

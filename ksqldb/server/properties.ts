@@ -30,6 +30,11 @@ export function offsetReset(props: Props): "earliest" | "latest" {
   return value;
 }
 
+/** Whether `props` set `auto.offset.reset` (by either of its names). */
+export function offsetResetSet(props: Props): boolean {
+  return props["auto.offset.reset"] !== undefined || props["ksql.streams.auto.offset.reset"] !== undefined;
+}
+
 /** The WITH property `name` as a string, if set. */
 export function propString(props: Readonly<Record<string, PropValue>>, name: string): string | undefined {
   const value = props[name];

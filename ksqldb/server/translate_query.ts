@@ -44,7 +44,7 @@ export interface TranslatedQuery {
   readonly columns: readonly OutputColumn[];
   /** Whether the result is a TABLE (aggregation) rather than a STREAM. */
   readonly resultType: "STREAM" | "TABLE";
-  /** Whether `sql` ends with the source record's `$ROWTIME` (streams, persistent mode). */
+  /** Whether `sql` ends with `$ROWTIME`, its input records' time (stream sources, persistent mode; an aggregate's latest). */
   readonly rowtime: boolean;
   readonly windowed?: WindowClause;
   readonly sources: readonly string[];
@@ -119,6 +119,12 @@ type Translated = TranslatedExpr;
 
 const EXPLODE_ALIAS = quoteName("$X");
 
+/** Column `c` of the source aliased `fa`: either spelling of its JSON key when it has two. */
+function columnSql(fa: string, c: CatalogColumn): string {
+  const exact = `${fa}.${quoteName(c.json)}`;
+  return c.alt === undefined ? exact : `COALESCE(${exact}, ${fa}.${quoteName(c.alt)})`;
+}
+
 /** A source of the FROM clause, with the alias its columns are qualified by. */
 interface Binding {
   readonly source: CatalogSource;
@@ -170,7 +176,7 @@ class QueryTranslator {
     if (matches.length === 1) {
       const b = matches[0]!;
       const found = b.source.columns.find((c) => c.name === name)!;
-      return { sql: `${b.fa}.${quoteName(found.json)}`, type: found.type };
+      return { sql: columnSql(b.fa, found), type: found.type };
     }
     // pseudo columns: of the FROM source (the stream of a stream-table join) unless qualified
     const { source, fa } = bindings[0]!;
@@ -334,6 +340,12 @@ class QueryTranslator {
   }
 
   call(e: Expr & { k: "call" }): Translated {
+    if (e.distinct && e.name !== "COUNT") {
+      throw new KsqlUnsupportedError(
+        `${e.name}(DISTINCT ...)`,
+        "only COUNT(DISTINCT x) and COUNT_DISTINCT(x) count distinct values",
+      );
+    }
     if (e.name === "EXPLODE") {
       const element = this.explodeOf(e);
       if (element.type === "STRUCT") {
@@ -518,7 +530,7 @@ function projection(p: Plan): Projected[] {
         // a join's columns are named after their source, as in ksqlDB: S_ID, T_NAME
         for (const c of ordered) {
           const name = joined ? `${b.alias}_${c.name}` : c.name;
-          selects.push({ sql: `${b.fa}.${quoteName(c.json)}`, name, key: false });
+          selects.push({ sql: columnSql(b.fa, c), name, key: false });
         }
       }
       return;
@@ -607,7 +619,7 @@ function inheritedKey(p: Plan, selects: Projected[]): void {
     return;
   }
   for (const c of source.columns.filter((c) => c.key)) {
-    const projected = selects.find((s) => s.sql === `${fa}.${quoteName(c.json)}`);
+    const projected = selects.find((s) => s.sql === columnSql(fa, c));
     if (projected) projected.key = true;
     else if (source.sourceType === "TABLE") {
       throw new KsqlError(
@@ -673,11 +685,16 @@ export function translateQuery(query: SelectQuery, catalog: Catalog, options: Tr
   partitionKey(p, selects);
   inheritedKey(p, selects);
   const having = query.having ? t.expr(query.having).sql : undefined;
-  const rowtime = options.mode === "persistent" && !aggregate && source.sourceType === "STREAM";
+  // a persistent query over a stream writes its input records' time: each record's, or an aggregate's
+  // latest (as ksqlDB: the result of an aggregation carries the largest timestamp of its inputs)
+  const rowtime = options.mode === "persistent" && source.sourceType === "STREAM";
   const from = fromClause(p);
 
   const items = selects.map((s) => `${s.sql} AS ${quoteName(s.name)}`);
-  if (rowtime) items.push(`${p.fa}.\`$ROWTIME\` AS \`$ROWTIME\``);
+  if (rowtime) {
+    const time = `${p.fa}.\`$ROWTIME\``;
+    items.push(`${aggregate ? `MAX(${time})` : time} AS \`$ROWTIME\``);
+  }
   let sql = `SELECT ${items.join(", ")} FROM ${from}`;
   if (conditions.length > 0) sql += ` WHERE ${conditions.map((c) => `(${c})`).join(" AND ")}`;
   if (groupSql.length > 0) sql += ` GROUP BY ${groupSql.join(", ")}`;

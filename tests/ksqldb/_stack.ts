@@ -192,3 +192,26 @@ export const KSQL_OBJECTS: readonly string[] = [
   "ohlc_1m",
   "price_alerts",
 ];
+
+/** What {@link withTestTopic} hands a test. */
+export interface TestTopic {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  /** A fresh topic with one partition, so records keep their order. */
+  readonly topic: string;
+}
+
+/** Runs `body` with a fresh one-partition topic; then drops the streams and tables `names` and deletes the topic. */
+export async function withTestTopic(names: readonly string[], body: (t: TestTopic) => Promise<void>): Promise<void> {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `test-${crypto.randomUUID()}`;
+  try {
+    await createTopic(admin, topic, 1);
+    await body({ kafka, admin, topic });
+  } finally {
+    await cleanup(admin, names, [topic]);
+    await admin.disconnect();
+  }
+}

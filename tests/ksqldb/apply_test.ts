@@ -1,18 +1,14 @@
 /**
  * `task ksql:apply` (admin/ksql_apply.ts) against the live ksqlDB server: a `;`
- * inside a comment or a string does not cut a statement. Needs "task up".
+ * inside a comment does not cut a statement. Needs "task up".
  */
 import assert from "node:assert/strict";
 import { applyKsql } from "../../admin/ksql_apply.ts";
-import { cleanup, createTopic, ksqldb, options, testKafka, uniqueName } from "./_stack.ts";
+import { ksqldb, options, uniqueName, withTestTopic } from "./_stack.ts";
 
 Deno.test("applyKsql() runs a statement with ';' in /* */ and -- comments as one", options, async () => {
-  const admin = testKafka().admin();
-  await admin.connect();
-  const topic = `test-${crypto.randomUUID()}`;
   const stream = uniqueName("APPLY");
-  try {
-    await createTopic(admin, topic, 1);
+  await withTestTopic([stream], async ({ topic }) => {
     const text = `/* header; not a statement */
 CREATE STREAM ${stream} /* columns; below */ (
   ticker STRING -- the symbol; upper case
@@ -23,8 +19,5 @@ CREATE STREAM ${stream} /* columns; below */ (
     const [described] = await ksqldb.ksql(`DESCRIBE ${stream};`);
     const fields = (described?.sourceDescription as { fields: { name: string }[] }).fields;
     assert.deepEqual(fields.map((f) => f.name), ["TICKER"]);
-  } finally {
-    await cleanup(admin, [stream], [topic]);
-    await admin.disconnect();
-  }
+  });
 });

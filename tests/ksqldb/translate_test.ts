@@ -10,6 +10,7 @@ import { translateQuery } from "../../ksqldb/server/translate_query.ts";
 import { flinkTableDdl, flinkTableDdls } from "../../ksqldb/server/flink_table_ddl.ts";
 import { formatType, fromEngineType, toKsqlValue } from "../../ksqldb/server/types.ts";
 import type { SelectQuery } from "../../ksqldb/server/ast.ts";
+import { describeEntity } from "../../ksqldb/server/entities.ts";
 
 async function catalog(): Promise<Catalog> {
   const c = Catalog.memory();
@@ -320,4 +321,54 @@ Deno.test("fromEngineType() and toKsqlValue() give ksqlDB's upper-case STRUCT fi
   });
   assert.equal(formatType(type), "STRUCT<`TICKER` STRING, `N` INTEGER>");
   assert.deepEqual(toKsqlValue({ ticker: "AAPL", n: 1 }, type), { TICKER: "AAPL", N: 1 });
+});
+
+Deno.test("describeEntity() reports each query's state from the engine's job state", async () => {
+  const c = await catalog();
+  const [statement] = parseKsql("DESCRIBE stock_data;");
+  assert.equal(statement?.kind, "describe");
+  if (statement?.kind !== "describe") return;
+  await c.putQuery({
+    id: "CSAS_COPY_1",
+    sink: "COPY",
+    sources: ["STOCK_DATA"],
+    statement: "CREATE STREAM copy AS SELECT * FROM stock_data;",
+    flinkSql: "INSERT ...",
+    createdAt: 0,
+  });
+  const states = (state: string) => {
+    const entity = describeEntity(statement, c.source("STOCK_DATA")!, c, () => ({ state }));
+    const readers = (entity.sourceDescription as { readQueries: { state: string; statusCount: unknown }[] })
+      .readQueries;
+    return readers.map((q) => [q.state, q.statusCount]);
+  };
+  assert.deepEqual(states("RUNNING"), [["RUNNING", { RUNNING: 1 }]]);
+  assert.deepEqual(states("FAILED"), [["ERROR", { ERROR: 1 }]]);
+  assert.deepEqual(states("RESTARTING"), [["ERROR", { ERROR: 1 }]]);
+  assert.deepEqual(states("UNKNOWN"), [["UNRESPONSIVE", { UNRESPONSIVE: 1 }]]);
+  assert.deepEqual(states("INITIALIZING"), [["RUNNING", { RUNNING: 1 }]]);
+});
+
+Deno.test("an unquoted column reads its lower- and upper-case JSON key", async () => {
+  const c = Catalog.memory();
+  await c.putSource({
+    name: "ORDERS",
+    sourceType: "STREAM",
+    topic: "orders",
+    keyFormat: "KAFKA",
+    valueFormat: "JSON",
+    columns: [
+      { name: "ID", type: { type: "STRING" }, json: "id", key: "KEY" },
+      { name: "NAME", type: { type: "STRING" }, json: "name", alt: "NAME" },
+      { name: "Odd", type: { type: "INTEGER" }, json: "Odd" },
+    ],
+    statement: "CREATE STREAM orders ...;",
+    partitions: 1,
+    replicas: 1,
+    derived: false,
+  });
+  const ddl = flinkTableDdl(c.source("ORDERS")!, "localhost:29092");
+  assert.match(ddl, /\(\n {2}`id` STRING,\n {2}`name` STRING,\n {2}`NAME` STRING,\n {2}`Odd` INT,/);
+  const q = translateQuery(select("SELECT name, `Odd` FROM orders EMIT CHANGES;"), c, push);
+  assert.match(q.sql, /^SELECT COALESCE\(`ORDERS`.`name`, `ORDERS`.`NAME`\) AS `NAME`, `ORDERS`.`Odd` AS `Odd` FROM/);
 });
