@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Kafka, Producer } from "kafkajs";
+import { type Kafka, Partitioners, type Producer } from "kafkajs";
 
 /** The id of record `i` of run `run`. */
 export function recordId(run: string, i: number): string {
@@ -44,7 +44,9 @@ export async function flowProducer(kafka: Kafka): Promise<Producer> {
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5_000 },
+    // an idempotent producer retries without a limit (kafkajs warns otherwise); a send waits out a broker restart
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
+    createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
   return producer;
@@ -56,15 +58,18 @@ export interface FlowOptions {
   readonly durationMs?: number;
   /** Records per send. @default 500 */
   readonly batch?: number;
-  /** Told after each send, with the records acknowledged so far. */
+  /** Told after each send, with the records of this call acknowledged so far. */
   readonly onProgress?: (sent: number) => void;
+  /** Number of the first record. @default 0 */
+  readonly offset?: number;
 }
 
 /**
- * Produces records `0..count-1` of `run` to `topic` (keyed by id, so they spread over the partitions), each
+ * Produces records `offset..offset+count-1` of `run` to `topic` (keyed by id, so they spread over the partitions), each
  * send acknowledged by all replicas before the next.
  *
  * @returns The ids sent.
+ * @throws {Error} When a send fails after kafkajs's retries (the ids acknowledged so far went to `onProgress`).
  */
 export async function produceRecords(
   producer: Producer,
@@ -76,9 +81,10 @@ export async function produceRecords(
   const batch = options.batch ?? 500;
   const started = Date.now();
   const ids: string[] = [];
-  for (let from = 0; from < count; from += batch) {
+  const first = options.offset ?? 0;
+  for (let from = first; from < first + count; from += batch) {
     const messages = [];
-    for (let i = from; i < Math.min(count, from + batch); i++) {
+    for (let i = from; i < Math.min(first + count, from + batch); i++) {
       messages.push({ key: recordId(run, i), value: chaosEnvelope(run, i) });
       ids.push(recordId(run, i));
     }
