@@ -11,13 +11,19 @@ export async function programPid(name: string): Promise<number> {
   return Number((await supervisorctl("pid", name)).output.trim()) || 0;
 }
 
-/** Sends SIGKILL to program `name` (supervisord restarts it); returns the pid killed. @throws {Error} When it does not run. */
+/**
+ * Sends SIGKILL to program `name`'s whole process group (supervisord starts each program in its own; a
+ * `deno task` program's script is a child that would outlive its parent), and supervisord restarts it.
+ * Returns the pid killed.
+ *
+ * @throws {Error} When it does not run.
+ */
 export async function kill9(name: string): Promise<number> {
   const pid = await programPid(name);
   if (pid === 0) {
     throw new Error(`Cannot kill "${name}": supervisord runs no such process; is the stack up ("task up")?`);
   }
-  const { code, stderr } = await new Deno.Command("kill", { args: ["-9", String(pid)], stderr: "piped" }).output();
+  const { code, stderr } = await new Deno.Command("kill", { args: ["-9", "--", `-${pid}`], stderr: "piped" }).output();
   if (code !== 0) throw new Error(`kill -9 ${pid} (${name}) failed: ${new TextDecoder().decode(stderr).trim()}`);
   return pid;
 }
