@@ -45,6 +45,40 @@ export async function countMongo(collection: Collection, run: string): Promise<M
 }
 
 /**
+ * Counts per id in a MongoDB collection without scanning it on every poll (a scan competes with the sink's
+ * inserts on FerretDB's SQLite): it scans once the collection has grown by as many documents as were sent, or
+ * when the last scan is older than a minute.
+ */
+export class MongoCounter {
+  #collection: Collection;
+  #run: string;
+  #baseline = 0;
+  #scannedAt = 0;
+  #last = new Map<string, number>();
+
+  /** Counts ids of run `run` in `collection`. */
+  constructor(collection: Collection, run: string) {
+    this.#collection = collection;
+    this.#run = run;
+  }
+
+  /** Notes the collection's size before the run. */
+  async start(): Promise<void> {
+    this.#baseline = await this.#collection.estimatedDocumentCount();
+  }
+
+  /** Copies per id, scanning only when `sent` documents may be there (or `force`). */
+  async counts(sent: number, force = false): Promise<Map<string, number>> {
+    const grown = (await this.#collection.estimatedDocumentCount()) - this.#baseline;
+    if (force || grown >= sent || Date.now() - this.#scannedAt > 60_000) {
+      this.#last = await countMongo(this.#collection, this.#run);
+      this.#scannedAt = Date.now();
+    }
+    return this.#last;
+  }
+}
+
+/**
  * Reads the archive under a prefix incrementally (a key is read again only when its ETag changes) and counts
  * copies per `chaos_id` of the runs it is asked about. An object rewritten under the same key replaces its
  * earlier copy, as in S3.

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ArchiveCounter, countMongo, countTopic, type Tally, tally, topicEnds } from "./count.ts";
+import { ArchiveCounter, countTopic, MongoCounter, type Tally, tally, topicEnds } from "./count.ts";
 import { programTable } from "./faults.ts";
 import { flowProducer, produceRecords } from "./records.ts";
 import type { Target } from "./scenarios.ts";
@@ -69,6 +69,8 @@ export async function runLoad(
       await new Promise((r) => setTimeout(r, 2_000));
     }
   })();
+  const mongoCounter = new MongoCounter(target.collection, run);
+  await mongoCounter.start();
   const producer = await flowProducer(target.kafka);
   const started = Date.now();
   options.log(`load: producing ${options.records} records as ${run}`);
@@ -98,7 +100,7 @@ export async function runLoad(
   const archive = new ArchiveCounter(target.s3, target.bucket, target.archivePrefix, run);
   const pattern = new RegExp(`"NAME":"(${run}-\\d+)"`);
   const [mongo, s3, quotes] = await Promise.all([
-    poll("MongoDB", () => countMongo(target.collection, run)),
+    poll("MongoDB", () => mongoCounter.counts(ids.length)),
     poll("the archive", () => archive.counts()),
     (async () => {
       const counts = await countTopic(
@@ -132,7 +134,7 @@ export async function runLoad(
 /** The load figures as lines. */
 export function formatLoad(r: LoadResult): string {
   const s = (v: number | undefined) => (v === undefined ? "timed out" : `${v.toFixed(1)} s`);
-  const t = (x: Tally) => `lost ${x.lost}, duplicated ${x.duplicated}`;
+  const t = (x: Tally) => `${x.sent - x.lost} of ${x.sent} ids there, duplicated ${x.duplicated}`;
   return [
     `records: ${r.records}, produced in ${r.produceSeconds.toFixed(1)} s (${
       Math.round(r.records / r.produceSeconds)

@@ -7,6 +7,7 @@
  *     deno task chaos                          # every scenario, then the load run
  *     deno task chaos --only s3-stop,down-up   # some scenarios
  *     deno task chaos --scale 0.1 --no-load    # fewer records, no load run
+ *     deno task chaos --load-minutes 30        # wait up to 30 min for the load run's records (default 10)
  *
  * The stack's producer is stopped while the suite runs (so the archive's
  * batches close when idle, not at their age limit) and started again after.
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
       scale: { type: "string", default: "1" },
       "no-load": { type: "boolean", default: false },
       "load-records": { type: "string", default: "200000" },
+      "load-minutes": { type: "string", default: "10" },
     },
   });
   const scale = Number(values.scale);
@@ -66,6 +68,10 @@ async function main(): Promise<void> {
   const loadRecords = Number(values["load-records"]);
   if (!Number.isInteger(loadRecords) || loadRecords < 1) {
     throw new RangeError(`--load-records must be a positive integer, got "${values["load-records"]}"`);
+  }
+  const loadMinutes = Number(values["load-minutes"]);
+  if (!(loadMinutes > 0)) {
+    throw new RangeError(`--load-minutes must be a positive number, got "${values["load-minutes"]}"`);
   }
   await requireStack(["kafka", "s3", "mongo", "connect", "ksqldb"]);
   const config = consumerConfig();
@@ -102,7 +108,7 @@ async function main(): Promise<void> {
     }
     bad = results.some(failed);
     if (!values["no-load"]) {
-      const load = await runLoad(target, { records: loadRecords, timeoutMs: 1_800_000, log });
+      const load = await runLoad(target, { records: loadRecords, timeoutMs: loadMinutes * 60_000, log });
       console.log(formatLoad(load));
       bad ||= load.mongo.lost + load.mongo.duplicated + load.s3.lost + load.s3.duplicated + load.quotes.lost > 0;
     }

@@ -9,7 +9,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Kafka } from "kafkajs";
 import type { Collection } from "mongodb";
-import { ArchiveCounter, countMongo, type Tally, tally } from "./count.ts";
+import { ArchiveCounter, MongoCounter, type Tally, tally } from "./count.ts";
 import { control, kill9, programTable, StateWatch, waitAllRunning } from "./faults.ts";
 import { type FlowOptions, flowProducer, produceRecords, recordId } from "./records.ts";
 
@@ -84,6 +84,8 @@ export async function runScenario(
   const before = await programTable();
   const running = [...before].filter(([, p]) => p.state === "RUNNING").map(([name]) => name);
   const watch = new StateWatch();
+  const mongoCounter = new MongoCounter(target.collection, run);
+  await mongoCounter.start();
   const producer = await flowProducer(target.kafka);
   let next = 0;
   let sentSoFar = 0;
@@ -123,17 +125,17 @@ export async function runScenario(
   const deadline = faultOverAt + options.recoverTimeoutMs;
   while ((mongoAt === undefined || s3At === undefined) && Date.now() < deadline) {
     if (mongoAt === undefined) {
-      mongo = await countMongo(target.collection, run).catch(() => mongo);
+      mongo = await mongoCounter.counts(ids.length).catch(() => mongo);
       if (tally(ids, mongo).lost === 0) mongoAt = Date.now();
     }
     if (s3At === undefined) {
       s3 = await archive.counts().catch(() => s3);
       if (tally(ids, s3).lost === 0) s3At = Date.now();
     }
-    if (mongoAt === undefined || s3At === undefined) await sleep(3_000);
+    if (mongoAt === undefined || s3At === undefined) await sleep(5_000);
   }
   await sleep(options.settleMs);
-  mongo = await countMongo(target.collection, run).catch(() => mongo);
+  mongo = await mongoCounter.counts(ids.length, true).catch(() => mongo);
   s3 = await archive.counts().catch(() => s3);
   const allRunning = await waitAllRunning(running, 60_000);
   await watch.stop();
