@@ -34,6 +34,12 @@ const java = (heap: string, mainClass: string, ...args: string[]) => [
   ...args,
 ];
 
+/**
+ * Quick exits in a row before supervisord marks a pipeline script FATAL: 1000, with a wait growing by 1 s after each
+ * (about 6 days in all), so no outage makes it give up; the consumer waits out S3 outages in-process anyway.
+ */
+export const PIPELINE_START_RETRIES = 1000;
+
 /** A pipeline script run as `deno task <task>`; ready once the supervisor has kept it up. */
 function pipelineService(name: string, title: string, task: string, url: string): Service {
   return {
@@ -45,6 +51,7 @@ function pipelineService(name: string, title: string, task: string, url: string)
     command: [join(TOOLS, "bin/deno"), "task", task],
     probe: { kind: "running", name },
     startSeconds: 30,
+    startRetries: PIPELINE_START_RETRIES,
     url,
   };
 }

@@ -47,7 +47,7 @@ directory=${ROOT}
 autostart=false
 autorestart=true
 startsecs=1
-startretries=3
+startretries=${service.startRetries ?? 3}
 ; lower priorities start first and stop last
 priority=${(index + 1) * 10}
 stopsignal=TERM

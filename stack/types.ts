@@ -32,6 +32,8 @@ export interface Service {
   readonly probe: Probe;
   /** Seconds to wait for the probe on start. */
   readonly startSeconds: number;
+  /** Quick exits in a row (each under a second) before supervisord gives up (FATAL); it waits 1 s more after each. @default 3 */
+  readonly startRetries?: number;
   /** Where a person reaches it. */
   readonly url: string;
 }

@@ -10,9 +10,11 @@
  * 3. A batch closed at the record or byte limit, or at a change of day, holds
  *    the same records whoever builds it from the same start: a write that a
  *    rebalance left in flight puts the same object the new owner will put.
- * 4. Any failure in writing or committing that is not a rebalance stops the
- *    consumer (no more writes) so a restart resumes from the committed offset;
- *    a rebalance drops all in-memory batches and resumes from the committed offsets.
+ * 4. A failed write or commit that may pass later (an S3 outage, a broker
+ *    restarting) is retried in place, with capped exponential backoff and
+ *    jitter, until it succeeds or a rebalance drops the batch; any other failure
+ *    stops the consumer (no more writes) so a restart resumes from the committed
+ *    offset. A rebalance drops all in-memory batches and resumes from the committed offsets.
  *
  * For speed, `eachBatch` only hands the fetched records over and returns, so
  * kafkajs fetches on while, per partition and in order, the values are
@@ -32,6 +34,8 @@ import { archiveRecord } from "./record.ts";
 import type { ScannedValues } from "./scan.ts";
 import type { BatchWriter, EncodedBatch } from "./writer.ts";
 import type { ConsumerConfig } from "./config.ts";
+import { S3Error } from "../s3/mod.ts";
+import { retryRetriable, sleep } from "../util/mod.ts";
 
 interface PartitionState {
   batch: ArchiveBatch | undefined;
@@ -63,9 +67,16 @@ export interface ConsumerArchiverOptions {
   readonly cpu?: ArchiveCpu;
   /** Receives a line per object written. @default console.log */
   readonly log?: (line: string) => void;
-  /** Receives warnings (rejected records, skipped commits). @default console.warn */
+  /** Receives warnings (rejected records, skipped commits, retried writes). @default console.warn */
   readonly warn?: (line: string) => void;
+  /** Backoff of retried writes and commits: first wait, doubled up to the cap, with jitter. @default RETRY_BACKOFF */
+  readonly retry?: { readonly delayMs: number; readonly maxDelayMs: number };
 }
+
+/** Backoff of a write or commit that may pass later: 1 s doubled up to 30 s, with jitter. */
+export const RETRY_BACKOFF = Object.freeze({ delayMs: 1_000, maxDelayMs: 30_000 });
+/** How often `eachBatch` heartbeats while it waits for a partition's writes (an S3 outage may last long). */
+const WAIT_HEARTBEAT_MS = 3_000;
 
 /** Fetched batches a partition may have waiting to be added before `eachBatch` waits (and kafkajs stops fetching). */
 const MAX_BACKLOG = 2;
@@ -80,6 +91,19 @@ function isRebalanceError(error: unknown): boolean {
   const type = (error as { type?: string } | null)?.type;
   return type === "REBALANCE_IN_PROGRESS" || type === "ILLEGAL_GENERATION" || type === "NOT_COORDINATOR_FOR_GROUP" ||
     type === "UNKNOWN_MEMBER_ID";
+}
+
+/** Whether a failed S3 write may pass later: throttling, 5xx, no answer. */
+function isRetriableWrite(error: unknown): boolean {
+  return error instanceof S3Error && error.retriable;
+}
+
+/** Whether a failed commit may pass later: the broker unreachable or restarting; never a rebalance (replayed instead). */
+function isRetriableCommit(error: unknown): boolean {
+  if (isRebalanceError(error)) return false;
+  const e = error as { name?: string; retriable?: boolean } | null;
+  return e?.retriable === true || e?.name === "KafkaJSConnectionError" || e?.name === "KafkaJSRequestTimeoutError" ||
+    e?.name === "KafkaJSNumberOfRetriesExceeded";
 }
 
 /**
@@ -171,6 +195,11 @@ export class ConsumerArchiver {
     this.#writeAbort.abort(reason);
   }
 
+  /** Stops all writing for good with `reason` as the fatal error (e.g. a shutdown that cannot wait for S3 any longer). */
+  abandon(reason: Error): void {
+    this.#fail(reason);
+  }
+
   #fail(error: Error): void {
     if (this.#fatal !== undefined) return;
     this.#fatal = error;
@@ -251,9 +280,19 @@ export class ConsumerArchiver {
       }
       this.#schedule(partition, state, generation);
     });
-    if (state.backlog > MAX_BACKLOG) {
-      await added;
-      if (this.#fatal === undefined) await heartbeat();
+    if (state.backlog > MAX_BACKLOG) await this.#waitBeating(added, heartbeat);
+  }
+
+  /** Waits for `done`, heartbeating every {@linkcode WAIT_HEARTBEAT_MS} and at the end, so a long S3 outage keeps the group membership. */
+  async #waitBeating(done: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+    let finished = false;
+    const settled = done.then(() => finished = true);
+    while (!finished) {
+      const tick = new AbortController();
+      await Promise.race([settled, sleep(WAIT_HEARTBEAT_MS, tick.signal)]);
+      tick.abort();
+      if (this.#fatal !== undefined) return;
+      await heartbeat();
     }
   }
 
@@ -353,10 +392,23 @@ export class ConsumerArchiver {
     if (state.unwritten > MAX_UNWRITTEN) await written;
   }
 
-  /** Writes an encoded batch, then commits its offsets. */
+  /** Writes an encoded batch, then commits its offsets; each step retried while its failure may pass later. */
   async #write(partition: number, generation: number, reason: CloseReason, encoded: EncodedBatch): Promise<void> {
-    const written = await this.#options.writer.put(encoded, { signal: this.#writeAbort.signal });
-    await this.#commit(partition, (BigInt(written.lastOffset) + 1n).toString(), generation);
+    const signal = this.#writeAbort.signal;
+    const what = `${this.#options.config.topic}/${partition}@${encoded.batch.startOffset}`;
+    const written = await this.#retry(
+      `the S3 write of ${what}`,
+      isRetriableWrite,
+      signal,
+      () => this.#options.writer.put(encoded, { signal }),
+    );
+    const next = (BigInt(written.lastOffset) + 1n).toString();
+    await this.#retry(
+      `the commit of ${what} (offset ${next})`,
+      isRetriableCommit,
+      signal,
+      () => this.#commit(partition, next, generation),
+    );
     const s = this.stats;
     s.objects += (written.key ? 1 : 0) + (written.quarantineKey ? 1 : 0);
     s.records += written.records;
@@ -374,6 +426,34 @@ export class ConsumerArchiver {
         `Quarantined s3://${bucket}/${written.quarantineKey} records=${written.rejected} offsets=${written.firstOffset}-${written.lastOffset}`,
       );
     }
+  }
+
+  /** Runs `step` until it succeeds, fails for good, or `signal` aborts (a rebalance or a fatal error); logs each wait. */
+  async #retry<T>(
+    what: string,
+    isRetriable: (e: unknown) => boolean,
+    signal: AbortSignal,
+    step: () => Promise<T>,
+  ): Promise<T> {
+    const started = Date.now();
+    let retries = 0;
+    const result = await retryRetriable(step, {
+      ...(this.#options.retry ?? RETRY_BACKOFF),
+      isRetriable,
+      signal,
+      onRetry: (error, attempt, delayMs) => {
+        retries = attempt;
+        this.#warn(
+          `${what} failed (${(error as Error).message}); waiting ${
+            (delayMs / 1000).toFixed(1)
+          } s before retry ${attempt}, offsets stay uncommitted until it succeeds`,
+        );
+      },
+    });
+    if (retries > 0) {
+      this.#log(`${what} succeeded after ${retries} retries, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+    return result;
   }
 
   async #commit(partition: number, offset: string, generation: number): Promise<void> {

@@ -1,12 +1,13 @@
 /**
- * S3: the client, its errors, object keys and the bucket check.
+ * S3: the client, its errors, object keys, the bucket check and the outage watch.
  *
- * Imports nothing of tickpipe's.
+ * Imports lib/util.
  *
  * @module
  */
 export { checkBucket } from "./check.ts";
 export { s3Client } from "./client.ts";
 export type { S3Settings } from "./client.ts";
-export { toS3Error } from "./error.ts";
+export { S3Error, toS3Error } from "./error.ts";
 export { joinKey } from "./key.ts";
+export { watchBucket } from "./watch.ts";

@@ -17,32 +17,15 @@ import { gunzipBytes } from "../../lib/archive/gzip.ts";
 import { type ConsumerConfig, DEFAULT_LIMITS } from "../../lib/archive/config.ts";
 import { kafkaClient, kafkaSettings } from "../../lib/kafka/client.ts";
 import { s3Client } from "../../lib/s3/client.ts";
+import { requireStack } from "../_stack_guard.ts";
 
 /** Kafka and S3 of the local stack. */
 export const KAFKA_PORT = 29092;
 export const S3_PORT = 7070;
 
-async function portOpen(port: number): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Waits until Kafka and S3 accept connections: up to 60 minutes, checking every 30 s. */
-export async function waitForStack(): Promise<void> {
-  const deadline = Date.now() + 60 * 60_000;
-  while (true) {
-    const [kafka, s3] = await Promise.all([portOpen(KAFKA_PORT), portOpen(S3_PORT)]);
-    if (kafka && s3) return;
-    if (Date.now() > deadline) {
-      throw new Error(`The local stack is not up (Kafka :${KAFKA_PORT} ${kafka}, S3 :${S3_PORT} ${s3}); run "task up"`);
-    }
-    console.log(`Waiting for the local stack (Kafka ${kafka ? "up" : "down"}, S3 ${s3 ? "up" : "down"})...`);
-    await new Promise((r) => setTimeout(r, 30_000));
-  }
+/** Fails fast, saying to run "task up", unless Kafka and S3 answer. */
+export function waitForStack(): Promise<void> {
+  return requireStack(["kafka", "s3"]);
 }
 
 /** A name unique to one test: `test-<uuid>`. */

@@ -11,6 +11,8 @@ const TOPIC = "t";
 class Fake implements BatchWriter {
   events: string[] = [];
   failAt = -1;
+  /** Puts that fail with a retriable error (an S3 outage) before one passes. */
+  outage = 0;
   /** Rejects commits with it, when set. */
   commitError: Error | undefined;
   /** Puts wait for it, when set. */
@@ -23,6 +25,10 @@ class Fake implements BatchWriter {
   async put({ partition, batch }: EncodedBatch): Promise<WrittenBatch> {
     this.events.push(`put p${partition} ${batch.startOffset}`);
     await this.gate;
+    if (this.outage > 0) {
+      this.outage--;
+      throw new S3Error("Cannot write: S3 down", { cause: null, retriable: true });
+    }
     const seqs = batch.lines.map((l) => JSON.parse(new TextDecoder().decode(l)).seq);
     const n = this.events.filter((e) => e.startsWith("write")).length;
     if (n === this.failAt) {
@@ -65,7 +71,7 @@ class Fake implements BatchWriter {
   }
 }
 
-function setup(limits: Partial<BatchLimits>) {
+function setup(limits: Partial<BatchLimits>, warnings: string[] = []) {
   const fake = new Fake();
   const archiver = new ConsumerArchiver({
     config: {
@@ -76,7 +82,8 @@ function setup(limits: Partial<BatchLimits>) {
     },
     writer: fake,
     log: () => {},
-    warn: () => {},
+    warn: (line) => warnings.push(line),
+    retry: { delayMs: 1, maxDelayMs: 4 },
   });
   archiver.attach(fake.consumer(), (e) => fake.fatal = e);
   fake.join([0, 1]);
@@ -211,6 +218,38 @@ Deno.test("ConsumerArchiver stops at a failed write and commits nothing after it
   await archiver.eachBatch(payload(0, 4, [rec(4)]));
   await archiver.shutdown();
   assert.equal(done(fake).length, 2);
+});
+
+Deno.test("ConsumerArchiver retries a write S3 refuses for now, then commits it once, in order", async () => {
+  const warnings: string[] = [];
+  const { fake, archiver } = setup({ maxRecords: 1 }, warnings);
+  fake.outage = 3;
+  await archiver.eachBatch(payload(0, 0, [rec(0), rec(1), rec(2)]));
+  await archiver.settled();
+  assert.deepEqual(done(fake), [
+    "write p0 0-0 [0] q0",
+    "commit p0 1",
+    "write p0 1-1 [1] q0",
+    "commit p0 2",
+    "write p0 2-2 [2] q0",
+    "commit p0 3",
+  ]);
+  assert.equal(fake.events.filter((e) => e === "put p0 0").length, 4, "3 failed puts and the one that passed");
+  assert.equal(archiver.fatal, undefined);
+  assert.equal(warnings.length, 3);
+  assert.match(warnings[0]!, /the S3 write of t\/0@0 failed \(Cannot write: S3 down\); waiting 0\.0 s before retry 1/);
+  await archiver.shutdown();
+});
+
+Deno.test("ConsumerArchiver.abandon() stops a write that retries forever, committing nothing", async () => {
+  const { fake, archiver } = setup({ maxRecords: 1 });
+  fake.outage = Infinity;
+  await archiver.eachBatch(payload(0, 0, [rec(0), rec(1)]));
+  await new Promise((r) => setTimeout(r, 30));
+  archiver.abandon(new Error("gave up"));
+  await archiver.settled();
+  assert.deepEqual(done(fake), []);
+  assert.equal(archiver.fatal?.message, "gave up");
 });
 
 Deno.test("ConsumerArchiver hands a rebalance error from a commit to kafkajs at the next eachBatch, and resumes after the join", async () => {

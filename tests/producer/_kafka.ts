@@ -8,23 +8,11 @@ import type { IHeaders } from "kafkajs";
 import { kafkaClient, kafkaSettings } from "../../lib/kafka/client.ts";
 import type { ProducerConfig } from "../../lib/producer/config.ts";
 import type { ProducerLogger } from "../../lib/producer/runner.ts";
+import { requireStack } from "../_stack_guard.ts";
 
-/** Waits until Kafka accepts TCP on 127.0.0.1:29092, checking every 30 s for up to 60 minutes. */
-export async function waitForKafka(): Promise<void> {
-  const deadline = Date.now() + 60 * 60_000;
-  for (;;) {
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: 29092 });
-      conn.close();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        throw new Error("Kafka is not up on 127.0.0.1:29092 after 60 minutes; start the stack", { cause: error });
-      }
-      console.error("Waiting for Kafka on 127.0.0.1:29092 (checking every 30 s)");
-      await new Promise((r) => setTimeout(r, 30_000));
-    }
-  }
+/** Fails fast, saying to run "task up", unless Kafka answers on 127.0.0.1:29092. */
+export function waitForKafka(): Promise<void> {
+  return requireStack(["kafka"]);
 }
 
 /** A config for tests: simulated source, 1 partition, fast polls; override what you need. */

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -158,6 +159,12 @@ public final class FlinkEngine {
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "127.0.0.1");
     conf.set(RestOptions.BIND_PORT, "0");
+    // Every internal listener on loopback too: the blob server and RPC (jobmanager.bind-host; the blob
+    // server's default is the wildcard address), the task manager's RPC and data ports (taskmanager.bind-host)
+    conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+    conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
+    conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
+    conf.set(TaskManagerOptions.HOST, "127.0.0.1");
     conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
     // Small, fixed memory: streaming SQL on the heap state backend needs little managed/network memory
     conf.setString("taskmanager.memory.network.min", "32mb");
