@@ -23,6 +23,7 @@ fi
 bash stack/install/npm.sh
 bash stack/install/supervisor.sh
 bash stack/install/java.sh
+bash stack/install/connect_plugin.sh
 bash stack/install/flink.sh
 bash stack/install/go_tools.sh
 bash stack/install/postgres.sh
