@@ -149,6 +149,17 @@ export const SERVICES: readonly Service[] = Object.freeze([
     url: `http://localhost:${PORTS.connect}`,
   },
   {
+    name: "sink-guard",
+    dependsOn: ["connect"],
+    title: "Sink guard: restarts a failed MongoDB sink with backoff (admin/sink_guard.ts)",
+    group: "infra",
+    ports: [],
+    command: [join(TOOLS, "bin/deno"), "task", "sink:guard"],
+    probe: { kind: "running", name: "sink-guard" },
+    startSeconds: 5,
+    url: ".data/sink_guard.json",
+  },
+  {
     name: "mongo-express",
     dependsOn: ["ferretdb"],
     title: "Mongo Express",
