@@ -1,5 +1,5 @@
 /**
- * `deno task connect register|status|indexes`: registers the MongoDB sinks
+ * `deno task connect register|status|indexes ...` (each in turn): registers the MongoDB sinks
  * (simplelink.json: api-data into mydb.api; quoteslink.json: the QUOTES stream
  * into mydb.quotes) idempotently with PUT /connectors/{name}/config, shows
  * their state, and creates the indexes they are queried by (idempotent).
@@ -59,7 +59,10 @@ export async function ensureSinkIndexes(mongoUrl: string): Promise<string[]> {
 async function main(): Promise<void> {
   const baseUrl = envUrl("KAFKA_CONNECT_URL", "http://localhost:8083");
   const definitions = await Promise.all(SINK_FILES.map((file) => loadSinkDefinition(file)));
-  const command = Deno.args[0];
+  for (const command of Deno.args.length > 0 ? Deno.args : [""]) await run(command, baseUrl, definitions);
+}
+
+async function run(command: string, baseUrl: string, definitions: ConnectorDefinition[]): Promise<void> {
   if (command === "register") {
     for (const definition of definitions) {
       const created = await registerConnector(baseUrl, definition);
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
       console.log(`  index ${index} present`);
     }
   } else {
-    console.error("Usage: deno task connect register | status | indexes");
+    console.error("Usage: deno task connect register | status | indexes (several run in turn)");
     Deno.exit(2);
   }
 }

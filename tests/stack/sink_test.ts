@@ -41,6 +41,8 @@ Deno.test("MongoDB sink writes a record from api-data into mydb.api", options, a
     assert.equal(doc.data[0].ticker, "TEST");
     assert.equal(doc.data[0].price, 123.45);
     assert.equal(doc.meta.returned, 1);
+    // the record's Kafka coordinates, so a redelivered record replaces its document
+    assert.match(String(doc._id), /^api-data#[0-9]+#[0-9]+$/);
   } finally {
     await producer.disconnect();
     await mongo.close();
