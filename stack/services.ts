@@ -71,7 +71,8 @@ export const SERVICES: readonly Service[] = Object.freeze([
       "-csynchronous_commit=off",
       "-cwal_writer_delay=10ms",
       "-cshared_buffers=256MB",
-      "-cmax_connections=50",
+      // FerretDB's pool (at most 20 connections) plus psql and room to spare
+      "-cmax_connections=60",
     ],
     // PostgreSQL refuses to run as root; as root it runs as Debian's system user (stack/postgres/init.sh)
     user: Deno.uid() === 0 ? "postgres" : undefined,
@@ -93,7 +94,8 @@ export const SERVICES: readonly Service[] = Object.freeze([
     ],
     // expanded by the supervisor from .env, so the password is in neither its config nor the process list
     env: {
-      FERRETDB_POSTGRESQL_URL: `postgres://tickpipe:%(ENV_POSTGRES_PASSWORD)s@127.0.0.1:${PORTS.postgres}/postgres`,
+      FERRETDB_POSTGRESQL_URL:
+        `postgres://tickpipe:%(ENV_POSTGRES_PASSWORD)s@127.0.0.1:${PORTS.postgres}/postgres?pool_max_conns=20`,
     },
     probe: { kind: "tcp", port: PORTS.mongo },
     startSeconds: 20,

@@ -11,6 +11,8 @@ import { supervisorctl } from "../../stack/supervisor.ts";
 import { connectorStatus } from "../../lib/connect/client.ts";
 import { kafkaClient, kafkaSettings } from "../../lib/kafka/client.ts";
 import { sinkUri } from "../../admin/connect.ts";
+import { replayDeadLetters } from "../../admin/dlq_replay.ts";
+import { peek } from "../../admin/peek.ts";
 import { eventually } from "../archive/_stack.ts";
 import {
   assertEachOnce,
@@ -18,6 +20,7 @@ import {
   connectCall,
   dlqCount,
   produceSequence,
+  sequenced,
   startTestSink,
   type TestSink,
 } from "./_mongo_sink.ts";
@@ -164,5 +167,46 @@ Deno.test("quotes-sink writes one document per quote into mydb.quotes, found thr
     await quotes.deleteMany({ ticker: { $in: tickers } });
     await producer.disconnect();
     await mongo.close();
+  }
+});
+
+Deno.test("dlq:replay re-publishes dead-lettered records with their key and value, each once", options, async () => {
+  const sink = await startTestSink();
+  const testId = crypto.randomUUID();
+  const kafka = kafkaClient(kafkaSettings("tickpipe-test"));
+  const poison = `not json ${testId}`;
+  try {
+    await sink.producer.send({ topic: sink.name, acks: -1, messages: [{ key: "BAD", value: poison }] });
+    await produceSequence(sink, testId, { from: 0, to: 1, batch: 1, pauseMs: 0 });
+    // the good record after the poison one is written; the poison one is dead-lettered with the reason
+    await assertEachOnce(sink.collection, 1, 60_000);
+    const [dead] = await eventually("the poison record in the DLQ", 30_000, async () => {
+      const messages = await peek(kafka, sink.dlq, 10);
+      return messages.length > 0 ? messages : undefined;
+    });
+    assert.equal(dead?.value, poison);
+    assert.match(dead?.headers["__connect.errors.exception.class.name"] ?? "", /DataException/);
+    // a record dead-lettered for a cause fixed since: it must land once replayed
+    await sink.producer.send({ topic: sink.dlq, acks: -1, messages: [sequenced(testId, 1)] });
+
+    const first = await replayDeadLetters(kafka, { from: sink.dlq, to: sink.name, group: `${sink.name}-replay` });
+    assert.deepEqual(first, { replayed: 2, held: 2 });
+    await assertEachOnce(sink.collection, 2, 60_000);
+    const replayed = (await peek(kafka, sink.name, 10)).filter((m) => m.value === poison);
+    assert.equal(replayed.length, 2, "the poison record is in the topic once more");
+    assert.equal(replayed[1]?.key, "BAD");
+    assert.ok(!Object.keys(replayed[1]?.headers ?? {}).some((h) => h.startsWith("__connect.errors.")));
+    // still not JSON: dead-lettered again; a second replay sends only that new copy
+    await eventually(
+      "the poison record dead-lettered again",
+      30_000,
+      async () => (await dlqCount(sink)) === 3 || undefined,
+    );
+    const second = await replayDeadLetters(kafka, { from: sink.dlq, to: sink.name, group: `${sink.name}-replay` });
+    assert.deepEqual(second, { replayed: 1, held: 3 });
+    await assertEachOnce(sink.collection, 2, 10_000);
+  } finally {
+    await sink.admin.deleteGroups([`${sink.name}-replay`]).catch(() => {});
+    await sink.cleanup();
   }
 });
