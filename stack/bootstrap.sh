@@ -23,19 +23,31 @@ fi
 bash stack/install/npm.sh
 bash stack/install/supervisor.sh
 bash stack/install/java.sh
+bash stack/install/connect_plugin.sh
 bash stack/install/flink.sh
 bash stack/install/go_tools.sh
+bash stack/install/postgres.sh
 
+fresh() {
+  local line="$1"
+  while [[ "$line" == *CHANGE_ME* ]]; do
+    line=${line/CHANGE_ME/$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+  done
+  printf '%s\n' "$line"
+}
 if [[ ! -f .env ]]; then
   umask 077
-  while IFS= read -r line; do
-    while [[ "$line" == *CHANGE_ME* ]]; do
-      line=${line/CHANGE_ME/$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
-    done
-    printf '%s\n' "$line"
-  done <.env.example >.env
+  while IFS= read -r line; do fresh "$line"; done <.env.example >.env
   echo ".env: created with fresh secrets"
 else
-  echo ".env: kept"
+  # a secret that .env.example gained since .env was made (e.g. POSTGRES_PASSWORD) is added with a fresh value
+  added=()
+  while IFS= read -r line; do
+    if [[ "$line" =~ ^([A-Z_0-9]+)=CHANGE_ME$ ]] && ! grep -q "^${BASH_REMATCH[1]}=" .env; then
+      fresh "$line" >>.env
+      added+=("${BASH_REMATCH[1]}")
+    fi
+  done <.env.example
+  if ((${#added[@]} > 0)); then echo ".env: kept, added ${added[*]}"; else echo ".env: kept"; fi
 fi
 echo "bootstrap: done in $((SECONDS - start))s; tools are in .tools/bin (add it to PATH to type task and deno)"

@@ -1,6 +1,7 @@
 /**
  * Prepares the on-disk state the services need before their first start:
- * folders, rendered Kafka/Connect configs, and Kafka's formatted storage.
+ * folders, rendered Kafka/Connect configs, Kafka's formatted storage, and the
+ * PostgreSQL cluster behind FerretDB.
  *
  * @module
  */
@@ -11,18 +12,33 @@ const CONF_DIR = join(DATA, "conf");
 const TEMPLATES = ["server.properties", "connect-distributed.properties"];
 
 /**
- * Makes the services' data folders and copies stack/kafka/*.properties into
+ * Makes the services' data folders, creates the PostgreSQL cluster once
+ * (stack/postgres/init.sh) and copies stack/kafka/*.properties into
  * .data/conf with `@DATA@` and `@JARS@` filled in.
+ *
+ * @throws {Error} When the PostgreSQL cluster cannot be created; init.sh's output is in the message.
  */
 export async function prepareState(): Promise<void> {
-  for (
-    const dir of [CONF_DIR, join(DATA, "ferretdb"), join(DATA, "s3"), join(DATA, "flink/tmp"), join(DATA, "ksqldb")]
-  ) await Deno.mkdir(dir, { recursive: true });
+  for (const dir of [CONF_DIR, join(DATA, "s3"), join(DATA, "flink/tmp"), join(DATA, "ksqldb")]) {
+    await Deno.mkdir(dir, { recursive: true });
+  }
+  await initPostgres();
   for (const name of TEMPLATES) {
     const template = await Deno.readTextFile(join(ROOT, "stack/kafka", name));
     const text = template.replaceAll("@DATA@", DATA).replaceAll("@JARS@", join(TOOLS, "jars"));
     await Deno.writeTextFile(join(CONF_DIR, name), text);
   }
+}
+
+async function initPostgres(): Promise<void> {
+  const { code, stdout, stderr } = await new Deno.Command(join(ROOT, "stack/postgres/init.sh"), {
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  const output = `${decoder.decode(stdout)}${decoder.decode(stderr)}`.trim();
+  if (code !== 0) throw new Error(`Creating the PostgreSQL cluster in .data/postgres failed (exit ${code}): ${output}`);
+  if (output) console.log(`  ${output}`);
 }
 
 /** A Kafka cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */

@@ -8,13 +8,34 @@ import { MongoClient } from "mongodb";
 import { probeOnce } from "./probe.ts";
 import { SERVICES } from "./services.ts";
 import { programStates } from "./supervisor.ts";
-import { connectorStatus } from "../lib/connect/mod.ts";
+import { join } from "node:path";
+import { connectorStatus, type GuardEntry } from "../lib/connect/mod.ts";
+import { DATA } from "./paths.ts";
 import { envString, envUrl, runMain } from "../lib/util/mod.ts";
 import { kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
 import { topicMessageCount } from "../admin/topics.ts";
 import { consumerLag } from "../lib/archive/mod.ts";
 
-const SINK = "mongo-sink";
+const SINKS = ["mongo-sink", "quotes-sink"];
+
+/** The sink guard's restarts of `name`, from .data/sink_guard.json. */
+async function guardNote(name: string): Promise<string> {
+  let state: { connectors?: Record<string, GuardEntry> };
+  try {
+    state = JSON.parse(await Deno.readTextFile(join(DATA, "sink_guard.json")));
+  } catch {
+    return "";
+  }
+  const entry = state.connectors?.[name];
+  if (!entry || entry.restarts === 0) return "";
+  return `; sink guard restarted it ${entry.restarts}x, last at ${entry.lastRestart}: ${entry.lastError}`;
+}
+
+async function sinkLine(name: string): Promise<string> {
+  const s = await connectorStatus(envUrl("KAFKA_CONNECT_URL", "http://localhost:8083"), name);
+  const tasks = s.tasks.map((t) => `${t.id}=${t.state}`).join(" ") || "none";
+  return `connector ${name}: ${s.connector.state}, tasks ${tasks}${await guardNote(name)}`;
+}
 
 /** Messages retained in `topics`, and the archiving consumer's lag on the first. */
 async function countMessages(topics: [string, ...string[]]): Promise<string[]> {
@@ -44,8 +65,8 @@ async function countDocuments(): Promise<string> {
     serverSelectionTimeoutMS: 3000,
   });
   try {
-    const count = await client.db("mydb").collection("api").countDocuments();
-    return `${count} documents in mydb.api`;
+    const counts = await Promise.all(["api", "quotes"].map((c) => client.db("mydb").collection(c).countDocuments()));
+    return `${counts[0]} documents in mydb.api, ${counts[1]} in mydb.quotes`;
   } finally {
     await client.close();
   }
@@ -64,9 +85,7 @@ async function main(): Promise<void> {
     console.log(`  ${service.name.padEnd(14)} ${state.padEnd(9)} ${ready.padEnd(10)} ${service.url}`);
   }
   const lines = await Promise.allSettled([
-    connectorStatus(envUrl("KAFKA_CONNECT_URL", "http://localhost:8083"), SINK).then((s) =>
-      `connector ${SINK}: ${s.connector.state}, tasks ${s.tasks.map((t) => `${t.id}=${t.state}`).join(" ") || "none"}`
-    ),
+    ...SINKS.map(sinkLine),
     countMessages([envString("KAFKA_TOPIC", "api-data"), envString("KAFKA_DLQ_TOPIC", "api-data-dlq")]).then((l) =>
       l.join("\n  ")
     ),

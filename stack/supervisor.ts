@@ -58,7 +58,9 @@ redirect_stderr=true
 stdout_logfile=${join(LOGS, `${service.name}.log`)}
 stdout_logfile_maxbytes=20MB
 stdout_logfile_backups=2
-${service.env ? `environment=${Object.entries(service.env).map(([k, v]) => `${k}="${v}"`).join(",")}` : ""}`);
+${service.user ? `user=${service.user}\n` : ""}${
+    service.env ? `environment=${Object.entries(service.env).map(([k, v]) => `${k}="${v}"`).join(",")}` : ""
+  }`);
   return head + programs.join("\n") + "\n";
 }
 

@@ -18,12 +18,19 @@ import type { Service } from "./types.ts";
 import { formatKafkaStorage, prepareState } from "./state.ts";
 import { programStates, startDaemon, supervisorctl, writeConfig } from "./supervisor.ts";
 import { runMain } from "../lib/util/mod.ts";
+import { sqliteFiles, sqliteMigrated } from "../admin/mongo_migrate.ts";
 
 /** Secrets the stack refuses to start without (stack/bootstrap.sh writes them to .env). */
-const REQUIRED_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ME_CONFIG_BASICAUTH_PASSWORD"];
+const REQUIRED_ENV = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "ME_CONFIG_BASICAUTH_PASSWORD",
+  "POSTGRES_PASSWORD",
+];
 
 const REQUIRED_TOOLS = [
   "bin/ferretdb",
+  "postgres/postgres",
   "bin/versitygw",
   "venv/bin/supervisord",
   "jars/kafka",
@@ -109,6 +116,14 @@ async function main(): Promise<void> {
   }
   console.log(group === "infra" ? "Starting the stack:" : "Starting the pipeline:");
   await startInOrder(SERVICES.filter((s) => s.group === group), states);
+  const sqlite = sqliteFiles();
+  if (group === "infra" && sqlite.length > 0 && !sqliteMigrated()) {
+    console.log(
+      `Note: .data/ferretdb holds ${sqlite.length} database(s) of the earlier SQLite backend (${sqlite.join(", ")}), ` +
+        `which the MongoDB server no longer serves; copy them with "task mongo:migrate-sqlite" (the files stay ` +
+        `as they are; delete .data/ferretdb yourself once you no longer need them)`,
+    );
+  }
 }
 
 /** Starts every service as soon as the ones it depends on are ready; independent ones start together. */

@@ -1,6 +1,6 @@
 /**
  * A small client for the Kafka Connect REST API: registers a connector
- * idempotently and reads its state.
+ * idempotently, reads its state, restarts its failed parts.
  *
  * @module
  */
@@ -98,4 +98,27 @@ export async function registerConnector(
  */
 export async function connectorStatus(baseUrl: string, name: string): Promise<ConnectorStatus> {
   return await call(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/status`) as ConnectorStatus;
+}
+
+/**
+ * Restarts a connector's failed instance and failed tasks
+ * (`POST /connectors/{name}/restart?includeTasks=true&onlyFailed=true`); running ones are left alone.
+ *
+ * @throws {ConnectError} When it does not exist (404) or Connect is unreachable.
+ */
+export async function restartFailed(baseUrl: string, name: string): Promise<void> {
+  await call(baseUrl, "POST", `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`);
+}
+
+/**
+ * Every connector on the worker with its status (`GET /connectors?expand=status`).
+ *
+ * @throws {ConnectError} When Connect is unreachable.
+ */
+export async function allConnectorStatuses(baseUrl: string): Promise<ConnectorStatus[]> {
+  const expanded = await call(baseUrl, "GET", "/connectors?expand=status") as Record<
+    string,
+    { status: ConnectorStatus }
+  >;
+  return Object.values(expanded).map((c) => c.status);
 }

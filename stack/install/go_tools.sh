@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Go-based servers and tools of the local stack into .tools/bin:
-#   ferretdb   MongoDB wire protocol on SQLite (stack/ferretdb, FerretDB v1.24.2)
+#   ferretdb   MongoDB wire protocol on PostgreSQL (stack/ferretdb, FerretDB v1.24.2, patched)
 #   versitygw  S3 gateway over a POSIX directory
 #   task       go-task, runs Taskfile.yml
 # Idempotent: a binary whose stamp file .tools/bin/.NAME.version matches the
@@ -45,12 +45,19 @@ build() {
 install_module() { (cd / && GOBIN="$bin" CGO_ENABLED=0 go install "${GO_BUILD_FLAGS[@]}" "$1"); }
 
 ferretdb_src="$root/stack/ferretdb"
+# FerretDB's module, patched (stack/ferretdb/postgresql_backend.patch), in .tools/build/ferretdb; main.go builds against it
 build_ferretdb() {
-  (cd "$ferretdb_src" &&
+  local work="$root/.tools/build/ferretdb" module
+  rm -rf "$work" && mkdir -p "$work"
+  module="$(cd "$ferretdb_src" && go mod download -json github.com/FerretDB/FerretDB | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  cp -r "$module" "$work/FerretDB" && chmod -R u+w "$work/FerretDB"
+  (cd "$work/FerretDB" && git apply -p1 "$ferretdb_src/postgresql_backend.patch")
+  cp "$ferretdb_src/go.mod" "$ferretdb_src/go.sum" "$ferretdb_src/main.go" "$work/"
+  (cd "$work" && go mod edit -replace github.com/FerretDB/FerretDB=./FerretDB &&
     CGO_ENABLED=0 go build "${GO_BUILD_FLAGS[@]}" -buildvcs=false -o "$bin/ferretdb" .)
 }
 ferretdb_version="$(awk '{ for (i = 1; i < NF; i++) if ($i == "github.com/FerretDB/FerretDB") print $(i + 1) }' "$ferretdb_src/go.mod")"
-ferretdb_hash="$(cat "$ferretdb_src/go.mod" "$ferretdb_src/go.sum" "$ferretdb_src/main.go" | sha256sum | cut -c1-16)"
+ferretdb_hash="$(cat "$ferretdb_src/go.mod" "$ferretdb_src/go.sum" "$ferretdb_src/main.go" "$ferretdb_src/postgresql_backend.patch" | sha256sum | cut -c1-16)"
 
 build ferretdb "$ferretdb_version src:$ferretdb_hash $build_id" build_ferretdb
 build versitygw "$VERSITYGW_VERSION $build_id" \

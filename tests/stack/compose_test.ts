@@ -81,9 +81,13 @@ Deno.test("simplelink.json sinks api-data into mydb.api with a dead-letter topic
   assert.equal(link.config["value.converter.schemas.enable"], "false");
   assert.equal(link.config["errors.tolerance"], "all");
   assert.equal(link.config["errors.deadletterqueue.topic.name"], "api-data-dlq");
-  assert.equal(link.config["connection.uri"], `mongodb://127.0.0.1:${PORTS.mongo}`);
-  // compose registers the same file with the in-network address
+  assert.ok(link.config["connection.uri"]?.startsWith(`mongodb://127.0.0.1:${PORTS.mongo}/?`));
+  // a redelivered record replaces its own document: _id = topic#partition#offset, upserted
+  assert.match(link.config["document.id.strategy"] ?? "", /\.KafkaMetaDataStrategy$/);
+  assert.match(link.config["writemodel.strategy"] ?? "", /\.ReplaceOneDefaultStrategy$/);
+  // compose registers the same files with the in-network address (the files' options kept)
   assert.equal(compose.services.register?.environment?.MONGO_SINK_URI, "mongodb://mongo:27017");
+  assert.ok(compose.services.register?.command?.includes("--allow-read=simplelink.json,quoteslink.json"));
   const connectProps = await Deno.readTextFile(
     new URL("../../stack/compose/connect-distributed.properties", import.meta.url),
   );

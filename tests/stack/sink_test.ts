@@ -41,6 +41,8 @@ Deno.test("MongoDB sink writes a record from its topic into its collection", opt
       assert.equal(doc.data[0].ticker, "TEST");
       assert.equal(doc.data[0].price, 123.45);
       assert.equal(doc.meta.returned, 1);
+      // the record's Kafka coordinates, so a redelivered record replaces its document
+      assert.match(String(doc._id), new RegExp(`^${topic}#[0-9]+#[0-9]+$`));
     } finally {
       await producer.disconnect();
     }
