@@ -25,17 +25,26 @@ bash stack/install/supervisor.sh
 bash stack/install/java.sh
 bash stack/install/flink.sh
 bash stack/install/go_tools.sh
+bash stack/install/chromium.sh
 
+fresh() {
+  local line=$1
+  while [[ "$line" == *CHANGE_ME* ]]; do
+    line=${line/CHANGE_ME/$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+  done
+  printf '%s\n' "$line"
+}
 if [[ ! -f .env ]]; then
   umask 077
-  while IFS= read -r line; do
-    while [[ "$line" == *CHANGE_ME* ]]; do
-      line=${line/CHANGE_ME/$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
-    done
-    printf '%s\n' "$line"
-  done <.env.example >.env
+  while IFS= read -r line; do fresh "$line"; done <.env.example >.env
   echo ".env: created with fresh secrets"
 else
-  echo ".env: kept"
+  # variables .env.example gained since .env was made (e.g. CONSOLE_PASSWORD) are added, with fresh secrets
+  added=()
+  while IFS= read -r line; do
+    [[ "$line" =~ ^([A-Z_][A-Z0-9_]*)= ]] || continue
+    grep -q "^${BASH_REMATCH[1]}=" .env || { fresh "$line" >>.env; added+=("${BASH_REMATCH[1]}"); }
+  done <.env.example
+  echo ".env: kept${added[*]:+; added ${added[*]}}"
 fi
 echo "bootstrap: done in $((SECONDS - start))s; tools are in .tools/bin (add it to PATH to type task and deno)"

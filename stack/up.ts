@@ -20,7 +20,7 @@ import { programStates, startDaemon, supervisorctl, writeConfig } from "./superv
 import { runMain } from "../lib/util/mod.ts";
 
 /** Secrets the stack refuses to start without (stack/bootstrap.sh writes them to .env). */
-const REQUIRED_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ME_CONFIG_BASICAUTH_PASSWORD"];
+const REQUIRED_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ME_CONFIG_BASICAUTH_PASSWORD", "CONSOLE_PASSWORD"];
 
 const REQUIRED_TOOLS = [
   "bin/ferretdb",
