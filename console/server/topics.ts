@@ -151,7 +151,7 @@ export async function browse(kafka: Kafka, admin: Admin, query: BrowseQuery): Pr
   }
   // k-way merge by timestamp; each partition's list is newest offset first
   const messages: RawMessage[] = [];
-  const heads = new Map([...matches].map(([p, list]) => [p, 0]));
+  const heads = new Map([...matches.keys()].map((p) => [p, 0]));
   while (messages.length < limit) {
     let best: RawMessage | undefined;
     for (const [p, i] of heads) {

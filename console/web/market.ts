@@ -68,13 +68,20 @@ export function marketPage(): void {
     el(
       "div",
       { class: "row" },
-      el("div", { class: "panel chart-panel" }, el("div", { class: "controls" }, title, ranges, legend), chartBox),
+      el(
+        "div",
+        { class: "panel chart-panel" },
+        el("div", { class: "controls" }, title, ranges, legend),
+        chartBox,
+        el("div", { class: "dim credit" }, "Charts: TradingView Lightweight Charts (Apache-2.0)"),
+      ),
       el("div", { class: "panel alerts" }, el("strong", {}, "Price alerts (PRICE_ALERTS)"), alertList),
     ),
   );
   const chart: IChartApi = createChart(chartBox, {
     autoSize: true,
-    layout: { background: { color: "#171d24" }, textColor: "#d8dee6" },
+    // the logo's own <style> element would break the CSP; the credit is a line of text below the chart instead
+    layout: { background: { color: "#171d24" }, textColor: "#d8dee6", attributionLogo: false },
     grid: { vertLines: { color: "#222a33" }, horzLines: { color: "#222a33" } },
     timeScale: { timeVisible: true, secondsVisible: false },
   });
@@ -89,6 +96,8 @@ export function marketPage(): void {
     priceFormat: { type: "volume" },
     priceScaleId: "",
     color: "#3b5068",
+    lastValueVisible: false,
+    priceLineVisible: false,
   });
   volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
   const tapeButtons = new Map<string, HTMLButtonElement>();
