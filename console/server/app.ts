@@ -27,7 +27,8 @@ export interface ConsoleParts {
   readonly marketState: () => { quotes: TailState; alerts: TailState };
   readonly pipeline: () => PipelineSnapshot | undefined;
   readonly kafka: Kafka;
-  readonly admin: () => Promise<Admin>;
+  /** Runs `use` with a connected Kafka admin client. */
+  readonly withAdmin: <T>(use: (admin: Admin) => Promise<T>) => Promise<T>;
   readonly sql: SqlRunner;
   readonly archive: ArchiveReader;
   /** The HTML shell, with `{{page}}` and `{{csrf}}` to fill. */
@@ -141,29 +142,30 @@ export function consoleHandler(parts: ConsoleParts): (request: Request) => Promi
   };
 }
 
-async function topicPage(parts: ConsoleParts, topic: string, url: URL): Promise<Response> {
-  const admin = await parts.admin();
-  if (!(await admin.listTopics()).includes(topic)) throw new HttpError(404, `Topic "${topic}" does not exist`);
-  const cursorText = url.searchParams.get("cursor");
-  let cursor: Record<string, number> | undefined;
-  if (cursorText) {
-    try {
-      cursor = JSON.parse(cursorText) as Record<string, number>;
-    } catch {
-      throw new HttpError(400, `cursor="${cursorText}" is not the JSON a previous page returned`);
+function topicPage(parts: ConsoleParts, topic: string, url: URL): Promise<Response> {
+  return parts.withAdmin(async (admin) => {
+    if (!(await admin.listTopics()).includes(topic)) throw new HttpError(404, `Topic "${topic}" does not exist`);
+    const cursorText = url.searchParams.get("cursor");
+    let cursor: Record<string, number> | undefined;
+    if (cursorText) {
+      try {
+        cursor = JSON.parse(cursorText) as Record<string, number>;
+      } catch {
+        throw new HttpError(400, `cursor="${cursorText}" is not the JSON a previous page returned`);
+      }
     }
-  }
-  const key = url.searchParams.get("key");
-  const page = await browse(parts.kafka, admin, {
-    topic,
-    ...optional("partition", intParam(url, "partition", { max: 100_000 })),
-    ...optional("maxOffset", intParam(url, "offset")),
-    ...optional("before", timeParam(url, "before")),
-    ...optional("limit", intParam(url, "limit", { min: 1, max: 200 })),
-    ...(key ? { key } : {}),
-    ...(cursor ? { cursor } : {}),
+    const key = url.searchParams.get("key");
+    const page = await browse(parts.kafka, admin, {
+      topic,
+      ...optional("partition", intParam(url, "partition", { max: 100_000 })),
+      ...optional("maxOffset", intParam(url, "offset")),
+      ...optional("before", timeParam(url, "before")),
+      ...optional("limit", intParam(url, "limit", { min: 1, max: 200 })),
+      ...(key ? { key } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    return json(page);
   });
-  return json(page);
 }
 
 function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
@@ -197,7 +199,7 @@ function apiRoutes(parts: ConsoleParts): Map<string, Route> {
       }));
     }],
     ["GET /api/pipeline", () => Promise.resolve(json(parts.pipeline() ?? null))],
-    ["GET /api/topics", async () => json(await listTopics(await parts.admin()))],
+    ["GET /api/topics", async () => json(await parts.withAdmin(listTopics))],
     ["GET /api/sql/catalog", async () => json(await sql.catalog())],
     ["POST /api/sql", async (request) => {
       const data = await body(request);

@@ -7,7 +7,6 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Admin } from "kafkajs";
 import { consumerConfig } from "../../lib/archive/mod.ts";
 import { kafkaClient, kafkaSettings } from "../../lib/kafka/mod.ts";
 import { s3Client } from "../../lib/s3/mod.ts";
@@ -118,19 +117,6 @@ async function main(): Promise<void> {
     }
   })();
 
-  let admin: Admin | undefined;
-  const connectedAdmin = async () => {
-    if (!admin) {
-      const fresh = kafka.admin({ retry: { retries: 1, initialRetryTime: 200 } });
-      await fresh.connect().catch((error) => {
-        throw new Error(`Kafka at ${kafkaSettings("x").brokers.join(",")} is unreachable: ${error.message}`);
-      });
-      admin = fresh;
-      admin.on(admin.events.DISCONNECT, () => admin = undefined);
-    }
-    return admin;
-  };
-
   const handler = consoleHandler({
     guard: new Guard(config.username, config.password),
     hub,
@@ -138,7 +124,22 @@ async function main(): Promise<void> {
     marketState: () => ({ quotes: quotes.state, alerts: alerts.state }),
     pipeline: () => latest,
     kafka,
-    admin: connectedAdmin,
+    withAdmin: async (use) => {
+      // a fresh admin per request: kafkajs keeps asking for the metadata of a topic deleted since, and fails
+      const admin = kafka.admin({ retry: { retries: 1, initialRetryTime: 200 } });
+      try {
+        await admin.connect();
+      } catch (error) {
+        throw new Error(
+          `Kafka at ${kafkaSettings("tickpipe-console").brokers.join(",")} is unreachable: ${(error as Error).message}`,
+        );
+      }
+      try {
+        return await use(admin);
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+    },
     sql,
     archive,
     shell,
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
   sql.close();
   hub.close();
   await server.shutdown().catch(() => {});
-  await Promise.allSettled([quotes.stop(), alerts.stop(), polling, poller.close(), admin?.disconnect()]);
+  await Promise.allSettled([quotes.stop(), alerts.stop(), polling, poller.close()]);
   Deno.removeSignalListener("SIGTERM", shutdown);
   Deno.removeSignalListener("SIGINT", shutdown);
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Admin, Kafka } from "kafkajs";
+import type { Kafka } from "kafkajs";
 import { MongoClient } from "mongodb";
 import { consumerLag } from "../../lib/archive/mod.ts";
 import { connectorStatus } from "../../lib/connect/mod.ts";
@@ -103,7 +103,6 @@ async function reading<T>(what: string, read: () => Promise<T>): Promise<Reading
 /** Polls the pipeline; keeps a minute of counter samples for the rates. */
 export class PipelinePoller {
   #sources: PipelineSources;
-  #admin: Admin | undefined;
   #mongo: MongoClient | undefined;
   #samples: { time: number; counters: Record<string, number> }[] = [];
   #dlq: { count: number; latestError: string | null } | undefined;
@@ -164,7 +163,7 @@ export class PipelinePoller {
 
   /** Disconnects. */
   async close(): Promise<void> {
-    await Promise.allSettled([this.#admin?.disconnect(), this.#mongo?.close()]);
+    await this.#mongo?.close().catch(() => {});
   }
 
   async #services(): Promise<ServiceHealth[]> {
@@ -179,10 +178,15 @@ export class PipelinePoller {
 
   async #kafkaCounters() {
     const s = this.#sources;
-    const admin = await this.#connectedAdmin();
+    // a fresh admin each time: kafkajs keeps asking for the metadata of a topic deleted since, and fails
+    const admin = this.#sources.kafka.admin({ retry: { retries: 1, initialRetryTime: 200 } });
+    await admin.connect();
     try {
-      const topics = (await admin.listTopics()).filter((t) => !t.startsWith("__"));
-      const offsets = await Promise.all(topics.map((t) => admin.fetchTopicOffsets(t)));
+      const listed = (await admin.listTopics()).filter((t) => !t.startsWith("__"));
+      // a topic deleted in between is left out
+      const settled = await Promise.allSettled(listed.map((t) => admin.fetchTopicOffsets(t)));
+      const topics = listed.filter((_, i) => settled[i]!.status === "fulfilled");
+      const offsets = settled.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
       const topicTotals = new Map<string, number>();
       topics.forEach((t, i) => topicTotals.set(t, offsets[i]!.reduce((sum, p) => sum + Number(p.high), 0)));
       const lags = async (groupId: string) => {
@@ -211,10 +215,8 @@ export class PipelinePoller {
       };
       const ok = <T>(value: T): Reading<T> => ({ ok: true, value });
       return { counters, topicTotals, lag: { archiver: ok(archiver), sink: ok(sink) }, dlq };
-    } catch (error) {
-      await this.#admin?.disconnect().catch(() => {});
-      this.#admin = undefined;
-      throw error;
+    } finally {
+      await admin.disconnect().catch(() => {});
     }
   }
 
@@ -234,15 +236,6 @@ export class PipelinePoller {
     }
     this.#dlq = { count, latestError };
     return this.#dlq;
-  }
-
-  async #connectedAdmin(): Promise<Admin> {
-    if (!this.#admin) {
-      const admin = this.#sources.kafka.admin({ retry: { retries: 1, initialRetryTime: 200 } });
-      await admin.connect();
-      this.#admin = admin;
-    }
-    return this.#admin;
   }
 
   async #documents(): Promise<number> {

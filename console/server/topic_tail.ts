@@ -43,7 +43,7 @@ export class TopicTail {
   #next = new Map<number, bigint>();
   #stop = new AbortController();
   #done: Promise<void> | undefined;
-  #state: TailState = { ok: false, message: "starting" };
+  #state: TailState = { ok: false, message: "connecting to Kafka" };
 
   /** Follows `topic` through `kafka`. */
   constructor(kafka: Kafka, topic: string, options: TopicTailOptions) {

@@ -21,6 +21,9 @@ export const CONSOLE_URL = "http://127.0.0.1:8080";
 /** Where screenshots go (git-ignored). */
 export const OUTPUT = new URL("../../.data/test-output/console/", import.meta.url).pathname;
 const CHROMIUM = "/usr/bin/chromium";
+const CONSOLE_NET = (JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url))) as {
+  permissions: { console: { net: string[] } };
+}).permissions.console.net;
 
 /** The console login from .env. */
 export function credentials(): { username: string; password: string } {
@@ -80,23 +83,29 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Text of the element matching `selector`'s attribute `name`, once `predicate` holds for it. */
+/** What {@linkcode waitForAttribute} waits for: this exact value, a number above this one, or any value. */
+export type AttributeTest = { readonly equals: string } | { readonly above: number } | { readonly present: true };
+
+/** The value of attribute `name` of the element matching `selector`, once it passes `test`. */
 export async function waitForAttribute(
   page: Page,
   selector: string,
   name: string,
-  predicate: string,
+  test: AttributeTest,
   timeout = 30_000,
 ): Promise<string> {
   const handle = await page.waitForFunction(
-    (sel: string, attr: string, test: string) => {
+    (sel: string, attr: string, t: { equals?: string; above?: number; present?: true }) => {
       const value = document.querySelector(sel)?.getAttribute(attr);
-      return value !== null && value !== undefined && new Function("v", `return ${test}`)(value) ? value : false;
+      if (value === null || value === undefined || value === "") return false;
+      if (t.equals !== undefined) return value === t.equals ? value : false;
+      if (t.above !== undefined) return Number(value) > t.above ? value : false;
+      return value;
     },
     { timeout, polling: 100 },
     selector,
     name,
-    predicate,
+    test as { equals?: string; above?: number; present?: true },
   );
   return await handle.jsonValue() as string;
 }
@@ -110,8 +119,10 @@ export class OwnConsole {
   /** Starts it; await {@linkcode OwnConsole.ready}. */
   constructor(port: number, env: Record<string, string>) {
     this.url = `http://127.0.0.1:${port}`;
+    // --allow-net replaces the set's net list rather than adding to it: name them all, plus this port
+    const net = [...CONSOLE_NET.filter((host) => host !== "127.0.0.1:8080"), `127.0.0.1:${port}`];
     this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-P=console", `--allow-net=127.0.0.1:${port}`, "console/server/main.ts"],
+      args: ["run", "-P=console", `--allow-net=${net.join(",")}`, "console/server/main.ts"],
       env: { CONSOLE_PORT: String(port), ...env },
       cwd: new URL("../..", import.meta.url).pathname,
       stdout: "piped",
