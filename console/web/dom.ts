@@ -92,6 +92,7 @@ export class Live {
   /** Connects; reconnects after errors (EventSource retries by itself unless the server refused). */
   open(): this {
     const indicator = document.getElementById("live")!;
+    indicator.hidden = false;
     const source = new EventSource(`/api/events?channels=${this.#channels}`);
     this.#source = source;
     for (const event of ["hello", ...this.#handlers.keys()]) {

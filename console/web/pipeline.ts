@@ -99,19 +99,19 @@ function draw(s: Snapshot): HTMLElement {
   const running = s.queries.ok ? s.queries.value.filter((q) => q.state === "RUNNING").length : 0;
   const dlq = s.dlq.ok ? s.dlq.value : undefined;
   const quarantine = s.quarantine.ok ? s.quarantine.value : undefined;
+  const gap = () => [el("div"), el("div"), el("div"), el("div")];
   const flow = el(
     "div",
     { class: "flow" },
+    // row 1: source -> producer -> api-data -> MongoDB sink -> mydb.api; api-data spans the three branches
     box("source", "quote source", health("producer"), "simulated / replay / StockData"),
     arrow(s.flows.quotes, "quotes"),
     box("producer", "producer", health("producer"), state("producer")),
     arrow(s.flows.produced),
     box("api-data", "api-data (Kafka)", s.kafka.ok && health("kafka"), state("kafka"), s.kafka.ok ? "" : s.kafka.error),
-    // MongoDB branch
-    el("div"),
-    el("div"),
-    box("sink", "MongoDB sink (Connect)", sinkOk, state("connect"), connector),
     arrow(s.flows.sunk),
+    box("sink", "MongoDB sink (Connect)", sinkOk, state("connect"), connector),
+    arrow(s.flows.mongo, "docs"),
     box(
       "mongo",
       "mydb.api (FerretDB)",
@@ -119,15 +119,15 @@ function draw(s: Snapshot): HTMLElement {
       state("ferretdb"),
       `${num(s.flows.mongo?.total)} documents`,
     ),
-    // archive branch
-    el("div"),
-    el("div"),
-    box("consumer", "archiver (consumer.ts)", health("consumer"), state("consumer")),
+    // row 2: the archive
+    ...gap(),
     arrow(s.flows.archived),
+    box("consumer", "archiver (consumer.ts)", health("consumer"), state("consumer")),
+    arrow(s.flows.archived, "records"),
     box("s3", "S3 archive year/month/day", health("s3"), state("s3")),
-    // ksqlDB branch
-    el("div"),
-    el("div"),
+    // row 3: ksqlDB
+    ...gap(),
+    arrow(s.flows["topic:QUOTES_FLAT"], "quotes"),
     box(
       "ksqldb",
       "ksqlDB queries",
@@ -136,18 +136,15 @@ function draw(s: Snapshot): HTMLElement {
       state("flink"),
       s.queries.ok ? `${running} of ${s.queries.value.length} queries running` : s.queries.error,
     ),
-    el("div", { class: "arrow" }, "→"),
+    el("div", { class: "arrow" }, "writes"),
     el(
       "div",
       { class: "box", id: "box-ksql-topics" },
       el("strong", {}, "their topics"),
       ...topics.map((t) => {
         const f = s.flows[`topic:${t}`];
-        return el(
-          "div",
-          { class: "state" },
-          `${t}: ${f?.rate === null || f === undefined ? "…" : num(f.rate, 2)}/s · ${num(f?.total)}`,
-        );
+        const rate = f?.rate === null || f === undefined ? "…" : num(f.rate, 2);
+        return el("div", { class: "state" }, `${t}: ${rate}/s · ${num(f?.total)}`);
       }),
     ),
   );
