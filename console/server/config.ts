@@ -7,7 +7,9 @@ import { envInt, envOptional, envString, envUrl } from "../../lib/util/mod.ts";
 
 /** Everything the console server needs, fully resolved. */
 export interface ConsoleConfig {
-  /** Port on 127.0.0.1 (`CONSOLE_PORT`). @default 8080 */
+  /** Address to bind (`CONSOLE_HOSTNAME`; compose.yaml's container binds 0.0.0.0). @default "127.0.0.1" */
+  readonly hostname: string;
+  /** Port (`CONSOLE_PORT`). @default 8080 */
   readonly port: number;
   /** Basic-auth user (`CONSOLE_USERNAME`). @default "tickpipe" */
   readonly username: string;
@@ -47,6 +49,7 @@ export function consoleConfig(): ConsoleConfig {
     throw new RangeError(`CONSOLE_USERNAME="${username}" contains ":", which Basic auth cannot carry; pick another`);
   }
   return Object.freeze({
+    hostname: envString("CONSOLE_HOSTNAME", "127.0.0.1"),
     port: envInt("CONSOLE_PORT", 8080, { min: 1, max: 65535 }),
     username,
     password,

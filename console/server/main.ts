@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     assets,
   });
   const server = Deno.serve({
-    hostname: "127.0.0.1",
+    hostname: config.hostname,
     port: config.port,
     signal: stop.signal,
     onListen: ({ hostname, port }) => console.log(`console: listening on http://${hostname}:${port}`),

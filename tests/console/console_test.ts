@@ -217,7 +217,7 @@ Deno.test(
       assert.match(stopped.output, /stopped/);
       const from = Date.now();
       await waitForAttribute(page, "#box-consumer", "data-ok", { equals: "false" });
-      console.log(`consumer box red ${Date.now() - from} ms after supervisorctl stop returned`);
+      console.log(`consumer box red ${Date.now() - from} ms after supervisorctl stop was issued`);
       await page.waitForFunction(() => /STOPPED/.test(document.querySelector("#box-consumer")?.textContent ?? ""));
       shots.push(await screenshot(page, "pipeline-consumer-stopped"));
     } finally {
