@@ -11,7 +11,7 @@
  * ```sh
  * .tools/bin/deno run --env-file=.env --allow-net=127.0.0.1,localhost --allow-env \
  *   --allow-read --allow-write=/tmp,.data --allow-sys=loadavg \
- *   --allow-run=/usr/bin/chromium,.tools/npm/node_modules/deno/deno \
+ *   --allow-run=/usr/lib/chromium/chromium,.tools/npm/node_modules/deno/deno,ps \
  *   bench/console_latency.ts [--rate 100] [--seconds 60] [--runs 3]
  * ```
  *
@@ -19,7 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
-import { launch, openPage, OwnConsole } from "../tests/console/_browser.ts";
+import { closeBrowser, launch, openPage, OwnConsole } from "../tests/console/_browser.ts";
 
 interface Run {
   sent: number;
@@ -32,20 +32,16 @@ interface Run {
 }
 
 const TICKER = "BENCH";
-const CLOCK_TICKS = 100;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN;
 }
 
+/** RSS and CPU time so far of process `pid`, from `ps` (reading /proc would need every permission). */
 async function processFigures(pid: number): Promise<{ rssKiB: number; cpuSeconds: number }> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const stat = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1]!.split(" ");
-  return {
-    rssKiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN),
-    // utime and stime are fields 14 and 15 of /proc/pid/stat (12 and 13 after the command name)
-    cpuSeconds: (Number(stat[11]) + Number(stat[12])) / CLOCK_TICKS,
-  };
+  const { stdout } = await new Deno.Command("ps", { args: ["-o", "rss=,times=", "-p", String(pid)] }).output();
+  const [rss, times] = new TextDecoder().decode(stdout).trim().split(/\s+/);
+  return { rssKiB: Number(rss), cpuSeconds: Number(times) };
 }
 
 async function run(rate: number, seconds: number, index: number): Promise<Run> {
@@ -110,7 +106,7 @@ async function run(rate: number, seconds: number, index: number): Promise<Run> {
     };
   } finally {
     await producer.disconnect().catch(() => {});
-    await browser.close().catch(() => {});
+    await closeBrowser(browser);
     await own.stop();
     await admin.deleteTopics({ topics: [topic] }).catch(() => {});
     await admin.disconnect();

@@ -28,7 +28,7 @@ export function archivePage(): void {
     fill(preview, el("div", { class: "dim" }, "reading…"));
     try {
       const p = await api<{ key: string; lines: string[]; more: boolean }>(
-        `/api/archive/preview?key=${encodeURIComponent(key)}`,
+        `/api/archive/preview?key=${encodeURIComponent(key)}&lines=10`,
       );
       fill(
         preview,

@@ -20,7 +20,8 @@ export const options = { sanitizeOps: false, sanitizeResources: false };
 export const CONSOLE_URL = "http://127.0.0.1:8080";
 /** Where screenshots go (git-ignored). */
 export const OUTPUT = new URL("../../.data/test-output/console/", import.meta.url).pathname;
-const CHROMIUM = "/usr/bin/chromium";
+// the binary itself: Debian's /usr/bin/chromium is a shell script, and killing it would leave the browser running
+const CHROMIUM = "/usr/lib/chromium/chromium";
 const CONSOLE_NET = (JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url))) as {
   permissions: { console: { net: string[] } };
 }).permissions.console.net;
@@ -36,6 +37,12 @@ export function credentials(): { username: string; password: string } {
 export function authHeader(): string {
   const { username, password } = credentials();
   return `Basic ${btoa(`${username}:${password}`)}`;
+}
+
+/** Closes `browser` and makes sure its process is gone. */
+export async function closeBrowser(browser: Browser | undefined): Promise<void> {
+  await browser?.close().catch(() => {});
+  browser?.process()?.kill("SIGKILL");
 }
 
 /** Starts headless chromium. */

@@ -14,6 +14,7 @@ import { kafkaClient, kafkaSettings } from "../../lib/kafka/mod.ts";
 import { supervisorctl } from "../../stack/supervisor.ts";
 import {
   authHeader,
+  closeBrowser,
   CONSOLE_URL,
   launch,
   openPage,
@@ -28,7 +29,13 @@ let browser: Browser | undefined;
 const shots: string[] = [];
 
 async function theBrowser(): Promise<Browser> {
-  return browser ??= await launch();
+  if (!browser) {
+    browser = await launch();
+    // a filtered or failed run skips the last test: the browser must not outlive the tests
+    const process = browser.process();
+    globalThis.addEventListener("unload", () => process?.kill("SIGKILL"));
+  }
+  return browser;
 }
 
 function uid(): string {
@@ -349,7 +356,7 @@ Deno.test("the archive view lists today's objects and previews one", options, as
 });
 
 Deno.test("console tests: close the browser and list the screenshots", options, async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   console.log(`screenshots:\n  ${shots.join("\n  ")}`);
   assert.ok(shots.length >= 7);
 });
