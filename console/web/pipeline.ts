@@ -81,6 +81,23 @@ function lagTable(title: string, reading: Reading<LagRow[]> | undefined): HTMLEl
   );
 }
 
+/** A box for rejected records: red while there are any; the count in `data-count`, the latest error below. */
+function faultBox<T>(
+  id: string,
+  title: string,
+  reading: Reading<T>,
+  parts: (value: T) => [count: number, text: string, latest: string | null],
+): HTMLElement {
+  const [count, text, latest] = reading.ok ? parts(reading.value) : [undefined, reading.error, null];
+  return el(
+    "div",
+    { class: `box ${count === undefined || count > 0 ? "bad" : "ok"}`, id: `box-${id}` },
+    el("strong", {}, title),
+    el("div", { id: `${id}-count`, "data-count": count === undefined ? "" : String(count) }, text),
+    el("div", { class: "error" }, latest ? `latest: ${latest}` : ""),
+  );
+}
+
 function draw(s: Snapshot): HTMLElement {
   const svc = new Map(s.services.map((x) => [x.name, x]));
   const health = (name: string) => svc.get(name)?.ready;
@@ -97,8 +114,6 @@ function draw(s: Snapshot): HTMLElement {
     s.connector.value.tasks.every((t) => t.state === "RUNNING");
   const topics = s.queries.ok ? [...new Set(s.queries.value.flatMap((q) => q.sinkKafkaTopics))] : [];
   const running = s.queries.ok ? s.queries.value.filter((q) => q.state === "RUNNING").length : 0;
-  const dlq = s.dlq.ok ? s.dlq.value : undefined;
-  const quarantine = s.quarantine.ok ? s.quarantine.value : undefined;
   const gap = () => [el("div"), el("div"), el("div"), el("div")];
   const flow = el(
     "div",
@@ -151,32 +166,12 @@ function draw(s: Snapshot): HTMLElement {
   const faults = el(
     "div",
     { class: "grid2" },
-    el(
-      "div",
-      { class: `box ${dlq && dlq.count > 0 ? "bad" : "ok"}`, id: "box-dlq" },
-      el("strong", {}, "dead-letter topic"),
-      el(
-        "div",
-        { id: "dlq-count", "data-count": String(dlq?.count ?? "") },
-        dlq ? `${num(dlq.count)} messages` : s.dlq.ok ? "" : s.dlq.error,
-      ),
-      el("div", { class: "error" }, dlq?.latestError ? `latest: ${dlq.latestError}` : ""),
-    ),
-    el(
-      "div",
-      { class: `box ${quarantine && quarantine.records > 0 ? "bad" : "ok"}`, id: "box-quarantine" },
-      el("strong", {}, "archive quarantine"),
-      el(
-        "div",
-        { id: "quarantine-count", "data-count": String(quarantine?.records ?? "") },
-        quarantine
-          ? `${num(quarantine.records)} records in ${num(quarantine.objects)} objects`
-          : s.quarantine.ok
-          ? ""
-          : s.quarantine.error,
-      ),
-      el("div", { class: "error" }, quarantine?.latestReason ? `latest: ${quarantine.latestReason}` : ""),
-    ),
+    faultBox("dlq", "dead-letter topic", s.dlq, (d) => [d.count, `${num(d.count)} messages`, d.latestError]),
+    faultBox("quarantine", "archive quarantine", s.quarantine, (q) => [
+      q.records,
+      `${num(q.records)} records in ${num(q.objects)} objects`,
+      q.latestReason,
+    ]),
     lagTable("archiver lag per partition", s.lag.archiver),
     lagTable("sink lag per partition", s.lag.sink),
   );
