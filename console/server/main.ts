@@ -63,14 +63,15 @@ async function main(): Promise<void> {
   let latest: PipelineSnapshot | undefined;
   const stop = new AbortController();
 
-  const sqlHolder: { runner?: SqlRunner } = {};
+  // the hub stops a closed page's queries; the runner sends their rows through the hub
+  let sql: SqlRunner | undefined = undefined;
   const hub = new EventHub({
     onSubscribe: (channel, connection) => {
       if (channel === "pipeline" && latest) hub.send(connection, "pipeline", latest);
     },
-    onClose: (connection) => sqlHolder.runner?.closeConnection(connection),
+    onClose: (connection) => sql?.closeConnection(connection),
   });
-  const sql = sqlHolder.runner = new SqlRunner(ksqldb, hub);
+  const runner = sql = new SqlRunner(ksqldb, hub);
 
   const fromTime = () => Date.now() - config.historyHours * 3_600_000;
   const publishState = () => hub.publish("market", "status", { quotes: quotes.state, alerts: alerts.state });
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
         await admin.disconnect().catch(() => {});
       }
     },
-    sql,
+    sql: runner,
     archive,
     shell,
     assets,
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
   console.log("console: stopping");
   clearInterval(prune);
-  sql.close();
+  runner.close();
   hub.close();
   await server.shutdown().catch(() => {});
   await Promise.allSettled([quotes.stop(), alerts.stop(), polling, poller.close()]);
