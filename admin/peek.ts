@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import type { Buffer } from "node:buffer";
 import type { Kafka } from "kafkajs";
 import { kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
 import { envString, runMain } from "../lib/util/mod.ts";
@@ -33,23 +34,33 @@ function decodeValue(bytes: Uint8Array | null): { value: unknown; valueIsJson: b
   }
 }
 
+/** A message as Kafka holds it. */
+export interface RawMessage {
+  readonly partition: number;
+  readonly offset: number;
+  /** Epoch ms. */
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly value: Buffer | null;
+}
+
 /**
- * Returns the last `count` messages of `topic` (newest last, ordered by
- * timestamp across partitions).
+ * Reads the offsets `[start, end)` of each partition in `ranges` with a
+ * throw-away consumer group that commits nothing. Returns what arrived
+ * within `timeoutMs` (a gap at a partition's end, deleted records, must not
+ * hang the read), unordered.
  */
-export async function peek(kafka: Kafka, topic: string, count: number): Promise<PeekedMessage[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const wanted = new Map<number, { start: number; end: number }>();
-  for (const p of offsets) {
-    const end = Number(p.high);
-    const start = Math.max(Number(p.low), end - count);
-    if (end > start) wanted.set(p.partition, { start, end });
-  }
+export async function readRanges(
+  kafka: Kafka,
+  topic: string,
+  ranges: ReadonlyMap<number, { readonly start: number; readonly end: number }>,
+  timeoutMs = 15_000,
+): Promise<RawMessage[]> {
+  const wanted = new Map([...ranges].filter(([, r]) => r.end > r.start));
   if (wanted.size === 0) return [];
-  const messages: PeekedMessage[] = [];
-  const consumer = kafka.consumer({ groupId: `tickpipe-peek-${crypto.randomUUID()}` });
+  const messages: RawMessage[] = [];
+  const consumer = kafka.consumer({ groupId: `tickpipe-peek-${crypto.randomUUID()}`, maxWaitTimeInMs: 250 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -68,10 +79,10 @@ export async function peek(kafka: Kafka, topic: string, count: number): Promise<
         messages.push({
           partition,
           offset,
-          timestamp: new Date(Number(message.timestamp)).toISOString(),
-          key: message.key === null ? null : new TextDecoder().decode(message.key),
+          timestamp: Number(message.timestamp),
+          key: message.key,
           headers,
-          ...decodeValue(message.value),
+          value: message.value,
         });
         if (offset === range.end - 1) {
           remaining.delete(partition);
@@ -81,11 +92,36 @@ export async function peek(kafka: Kafka, topic: string, count: number): Promise<
       },
     });
     for (const [partition, range] of wanted) consumer.seek({ topic, partition, offset: String(range.start) });
-    // a gap at the end of a partition (deleted records) must not hang peek
-    await Promise.race([done.promise, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([done.promise, new Promise((resolve) => timer = setTimeout(resolve, timeoutMs))]);
+    clearTimeout(timer);
   } finally {
     await consumer.disconnect();
   }
+  return messages;
+}
+
+/**
+ * Returns the last `count` messages of `topic` (newest last, ordered by
+ * timestamp across partitions).
+ */
+export async function peek(kafka: Kafka, topic: string, count: number): Promise<PeekedMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const wanted = new Map<number, { start: number; end: number }>();
+  for (const p of offsets) {
+    const end = Number(p.high);
+    wanted.set(p.partition, { start: Math.max(Number(p.low), end - count), end });
+  }
+  const messages = (await readRanges(kafka, topic, wanted)).map((m): PeekedMessage => ({
+    partition: m.partition,
+    offset: m.offset,
+    timestamp: new Date(m.timestamp).toISOString(),
+    key: m.key === null ? null : new TextDecoder().decode(m.key),
+    headers: m.headers,
+    ...decodeValue(m.value),
+  }));
   return messages
     .sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.partition - b.partition || a.offset - b.offset)
     .slice(-count);

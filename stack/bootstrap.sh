@@ -27,9 +27,10 @@ bash stack/install/connect_plugin.sh
 bash stack/install/flink.sh
 bash stack/install/go_tools.sh
 bash stack/install/postgres.sh
+bash stack/install/chromium.sh
 
 fresh() {
-  local line="$1"
+  local line=$1
   while [[ "$line" == *CHANGE_ME* ]]; do
     line=${line/CHANGE_ME/$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
   done
@@ -40,14 +41,12 @@ if [[ ! -f .env ]]; then
   while IFS= read -r line; do fresh "$line"; done <.env.example >.env
   echo ".env: created with fresh secrets"
 else
-  # a secret that .env.example gained since .env was made (e.g. POSTGRES_PASSWORD) is added with a fresh value
+  # variables .env.example gained since .env was made (e.g. CONSOLE_PASSWORD) are added, with fresh secrets
   added=()
   while IFS= read -r line; do
-    if [[ "$line" =~ ^([A-Z_0-9]+)=CHANGE_ME$ ]] && ! grep -q "^${BASH_REMATCH[1]}=" .env; then
-      fresh "$line" >>.env
-      added+=("${BASH_REMATCH[1]}")
-    fi
+    [[ "$line" =~ ^([A-Z_][A-Z0-9_]*)= ]] || continue
+    grep -q "^${BASH_REMATCH[1]}=" .env || { fresh "$line" >>.env; added+=("${BASH_REMATCH[1]}"); }
   done <.env.example
-  if ((${#added[@]} > 0)); then echo ".env: kept, added ${added[*]}"; else echo ".env: kept"; fi
+  echo ".env: kept${added[*]:+; added ${added[*]}}"
 fi
 echo "bootstrap: done in $((SECONDS - start))s; tools are in .tools/bin (add it to PATH to type task and deno)"

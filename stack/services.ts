@@ -20,6 +20,7 @@ export const PORTS = Object.freeze({
   s3: 7070,
   ksqldb: 8088,
   flinkEngine: 8089,
+  console: 8080,
 });
 
 const java = (heap: string, mainClass: string, ...args: string[]) => [
@@ -225,6 +226,17 @@ export const SERVICES: readonly Service[] = Object.freeze([
     probe: { kind: "http", url: `http://127.0.0.1:${PORTS.ksqldb}/healthcheck`, expect: [200] },
     startSeconds: 60,
     url: `http://localhost:${PORTS.ksqldb}`,
+  },
+  {
+    name: "console",
+    dependsOn: ["kafka"],
+    title: "tickpipe console (web UI; login CONSOLE_USERNAME / CONSOLE_PASSWORD in .env)",
+    group: "infra",
+    ports: [PORTS.console],
+    command: [join(TOOLS, "bin/deno"), "task", "console"],
+    probe: { kind: "http", url: `http://127.0.0.1:${PORTS.console}/`, expect: [401] },
+    startSeconds: 60,
+    url: `http://localhost:${PORTS.console} (user and password: CONSOLE_USERNAME, CONSOLE_PASSWORD in .env)`,
   },
   pipelineService("producer", "producer.ts: quotes to api-data", "produce", "deno task peek"),
   pipelineService("consumer", "consumer.ts: api-data to S3", "consume", "s3://$S3_BUCKET/archive/"),

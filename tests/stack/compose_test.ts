@@ -59,6 +59,7 @@ Deno.test("compose.yaml publishes the same host ports as the native stack", () =
   assert.deepEqual(hostPorts(compose.services["mongo-express"]), [PORTS.mongoExpress]);
   assert.deepEqual(hostPorts(compose.services.s3), [PORTS.s3]);
   assert.deepEqual(hostPorts(compose.services["ksqldb-server"]), [8088]);
+  assert.deepEqual(hostPorts(compose.services.console), [PORTS.console]);
   assert.ok(compose.services["mongo-express"]?.ports?.[0]?.startsWith("127.0.0.1:"), "Mongo Express binds to loopback");
 });
 
