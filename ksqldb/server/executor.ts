@@ -14,7 +14,15 @@ import type { FlinkEngineClient } from "./flink_engine_client.ts";
 import { flinkType, formatType, fromEngineType, quoteName, withKsqlNames } from "./types.ts";
 import { type TranslatedQuery, translateQuery } from "./translate_query.ts";
 import { supportedFunctions } from "./functions.ts";
-import { checkWithProps, offsetReset, offsetResetSet, type Props, propString, toProps } from "./properties.ts";
+import {
+  checkWithProps,
+  offsetReset,
+  offsetResetSet,
+  type Props,
+  propString,
+  topicConfigs,
+  toProps,
+} from "./properties.ts";
 import { TopicAdmin } from "./topic_admin.ts";
 import type { KafkaConnection } from "./kafka_connection.ts";
 import { EngineSync } from "./engine_sync.ts";
@@ -229,7 +237,12 @@ export class KsqlExecutor {
           `Topic '${topic}' does not exist. If you want to create a new topic for the ${what} please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS')`,
         );
       }
-      info = await this.#topics.ensure(topic, Number(partitions), Number(statement.props["REPLICAS"] ?? 1));
+      info = await this.#topics.ensure(
+        topic,
+        Number(partitions),
+        Number(statement.props["REPLICAS"] ?? 1),
+        topicConfigs(statement.props),
+      );
     }
     // A topic this server writes has the ksqlDB names as JSON keys
     const written = this.#catalog.sources().some((s) => s.derived && s.topic === topic);
@@ -334,6 +347,7 @@ export class KsqlExecutor {
       topic,
       Number(statement.props["PARTITIONS"] ?? from.partitions),
       Number(statement.props["REPLICAS"] ?? from.replicas),
+      topicConfigs(statement.props),
     );
     const keys = columns.filter((c) => c.key);
     const sink: CatalogSource = {

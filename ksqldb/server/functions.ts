@@ -122,6 +122,8 @@ export function aggregateSql(e: Expr & { k: "call" }, args: readonly TranslatedE
     }
     case "COLLECT_LIST":
       return { sql: `ARRAY_AGG(${a})` };
+    case "COLLECT_SET":
+      return { sql: `ARRAY_AGG(DISTINCT ${a})` };
     default:
       throw new KsqlUnsupportedError(`Aggregate function ${e.name}`);
   }

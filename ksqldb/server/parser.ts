@@ -522,9 +522,12 @@ class Parser {
         else if (this.acceptWord("ADVANCE")) {
           this.expectWord("BY");
           advanceMs = this.duration();
-        } else if (this.acceptWord("RETENTION", "GRACE")) {
-          this.acceptWord("PERIOD");
-          this.duration();
+        } else if (this.isWord("RETENTION", "GRACE")) {
+          // parsed but not applied would be silently wrong: name it
+          throw new KsqlUnsupportedError(
+            `${this.peek.value === "GRACE" ? "GRACE PERIOD" : "RETENTION"} in a WINDOW clause`,
+            "remove it: a window here takes late records and keeps its state for as long as the query runs",
+          );
         } else this.fail("Expecting SIZE, ADVANCE BY, RETENTION or GRACE PERIOD");
       } while (this.acceptSymbol(","));
     }

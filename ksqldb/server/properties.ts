@@ -41,6 +41,31 @@ export function propString(props: Readonly<Record<string, PropValue>>, name: str
   return value === undefined ? undefined : String(value);
 }
 
+/**
+ * The Kafka topic configs a CREATE's WITH clause sets for a topic this server
+ * creates: RETENTION_MS as `retention.ms`, CLEANUP_POLICY as `cleanup.policy`.
+ *
+ * @throws {KsqlError} When RETENTION_MS is not a whole number or CLEANUP_POLICY not 'compact', 'delete' or both.
+ */
+export function topicConfigs(props: Readonly<Record<string, PropValue>>): { name: string; value: string }[] {
+  const configs: { name: string; value: string }[] = [];
+  const retention = propString(props, "RETENTION_MS");
+  if (retention !== undefined) {
+    if (!/^-?\d+$/.test(retention)) {
+      throw new KsqlError(`RETENTION_MS must be a whole number of milliseconds (-1 for no limit), not '${retention}'`);
+    }
+    configs.push({ name: "retention.ms", value: retention });
+  }
+  const policy = propString(props, "CLEANUP_POLICY")?.toLowerCase();
+  if (policy !== undefined) {
+    if (!["compact", "delete", "compact,delete", "delete,compact"].includes(policy)) {
+      throw new KsqlError(`CLEANUP_POLICY must be 'compact', 'delete' or 'compact,delete', not '${policy}'`);
+    }
+    configs.push({ name: "cleanup.policy", value: policy });
+  }
+  return configs;
+}
+
 const KNOWN_PROPS = new Set([
   "KAFKA_TOPIC",
   "VALUE_FORMAT",

@@ -22,6 +22,8 @@ export interface RunningQuery {
   /** ksqlDB's schema string, e.g. "`TICKER` STRING, `PRICE` DOUBLE". */
   readonly schema: string;
   readonly warnings: readonly string[];
+  /** The query's LIMIT, if it has one: the rows end when it is reached. */
+  readonly limit?: number;
   /** Rows as arrays of ksqlDB values, until LIMIT, the end of a pull query, or the signal. */
   readonly rows: AsyncIterable<unknown[]>;
 }
@@ -100,6 +102,7 @@ export async function runQuery(
     columnTypes: types.map(formatType),
     schema: names.map((n, i) => `${quoteName(n)} ${formatType(types[i]!)}`).join(", "),
     warnings: translated.warnings,
+    ...(limit === undefined ? {} : { limit }),
     rows: rows(),
   };
 }

@@ -203,14 +203,13 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
       const header: Record<string, unknown> = { queryId: query.queryId, schema: query.schema };
       if (query.warnings.length > 0) header.warnings = query.warnings.map((message) => ({ message }));
       yield `[${JSON.stringify({ header })},\n`;
-      let limited = false;
+      let count = 0;
       for await (const row of query.rows) {
         yield `${JSON.stringify({ row: { columns: row } })},\n`;
-        limited = true;
+        count++;
       }
-      yield limited && /\bLIMIT\b/i.test(String(body.ksql))
-        ? `${JSON.stringify({ finalMessage: "Limit Reached" })}]\n`
-        : `${JSON.stringify({ finalMessage: "Query Completed" })}]\n`;
+      const limitReached = query.limit !== undefined && count >= query.limit;
+      yield `${JSON.stringify({ finalMessage: limitReached ? "Limit Reached" : "Query Completed" })}]\n`;
     }
     return streamResponse(lines(), JSON_TYPE, stop);
   }

@@ -35,12 +35,17 @@ export class TopicAdmin {
     return { partitions: meta?.partitions.length ?? 1, replicas: meta?.partitions[0]?.replicas.length ?? 1 };
   }
 
-  /** Creates `topic` unless it exists; answers what it has. */
-  async ensure(topic: string, partitions: number, replicas: number): Promise<TopicInfo> {
+  /** Creates `topic` unless it exists, with `configs` (e.g. `retention.ms`); answers what it has. */
+  async ensure(
+    topic: string,
+    partitions: number,
+    replicas: number,
+    configs: readonly { name: string; value: string }[] = [],
+  ): Promise<TopicInfo> {
     const existing = await this.info(topic);
     if (existing) return existing;
     await (await this.#connected()).createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: replicas }],
+      topics: [{ topic, numPartitions: partitions, replicationFactor: replicas, configEntries: [...configs] }],
       waitForLeaders: true,
     });
     return { partitions, replicas };

@@ -30,7 +30,9 @@ function h2Query(session: ClientHttp2Session, sql: string): H2Query {
     "content-type": "application/vnd.ksqlapi.delimited.v1",
     "accept": "application/vnd.ksqlapi.delimited.v1",
   });
-  stream.end(JSON.stringify({ sql, properties: {} }));
+  // from the earliest offset of the test's own topic: a query that positions itself after the records
+  // are produced still reads them all (at "latest" it would wait forever on a loaded machine)
+  stream.end(JSON.stringify({ sql, properties: { "auto.offset.reset": "earliest" } }));
   const status = new Promise<number>((resolve, reject) => {
     stream.once("response", (headers) => resolve(Number(headers[":status"])));
     stream.once("error", reject);
@@ -50,8 +52,12 @@ function h2Query(session: ClientHttp2Session, sql: string): H2Query {
   return { stream, status, lines: lines() };
 }
 
-async function next(lines: AsyncIterator<unknown>): Promise<unknown> {
-  const item = await lines.next();
+async function next(lines: AsyncIterator<unknown>, timeoutMs = 60_000): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`No line of the query within ${timeoutMs} ms`)), timeoutMs);
+  });
+  const item = await Promise.race([lines.next(), timeout]).finally(() => clearTimeout(timer));
   assert.equal(item.done, false, "the query ended early");
   return item.value;
 }

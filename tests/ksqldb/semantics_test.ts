@@ -140,3 +140,67 @@ Deno.test("SUM(DISTINCT x) is rejected by name instead of computing SUM(x)", opt
     );
   });
 });
+
+Deno.test("POST /query says Limit Reached only when the query's LIMIT ended it", options, async () => {
+  const stream = uniqueName("WORDS");
+  await withTestTopic([stream], async ({ kafka, topic }) => {
+    await ksqldb.ksql(`CREATE STREAM ${stream} (word STRING) WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='JSON');`);
+    await produceTimed(kafka, topic, [{ value: { word: "a" }, timestamp: 1_000 }, {
+      value: { word: "b" },
+      timestamp: 2_000,
+    }]);
+    const final = async (ksql: string) => {
+      const response = await fetch(`${ksqldb.url}/query`, {
+        method: "POST",
+        headers: { "content-type": "application/vnd.ksql.v1+json" },
+        body: JSON.stringify({ ksql, streamsProperties: {} }),
+      });
+      const lines = JSON.parse(await response.text()) as Record<string, unknown>[];
+      return [lines.length - 2, lines.at(-1)];
+    };
+    // a pull query on a stream reads to the topic's end; the word LIMIT in a string is no LIMIT clause
+    assert.deepEqual(await final(`SELECT word FROM ${stream} WHERE word <> 'LIMIT';`), [2, {
+      finalMessage: "Query Completed",
+    }]);
+    assert.deepEqual(await final(`SELECT word FROM ${stream} LIMIT 1;`), [1, { finalMessage: "Limit Reached" }]);
+  });
+});
+
+Deno.test("RETENTION_MS and CLEANUP_POLICY configure the topic CREATE makes", options, async () => {
+  const stream = uniqueName("RETAINED");
+  const topic = `test-${crypto.randomUUID()}`;
+  await withTestTopic([stream], async ({ admin }) => {
+    try {
+      await ksqldb.ksql(
+        `CREATE STREAM ${stream} (v INT) WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='JSON', PARTITIONS=1, RETENTION_MS=3600000, CLEANUP_POLICY='delete');`,
+      );
+      const { resources: [resource] } = await admin.describeConfigs({
+        resources: [{ type: 2, name: topic, configNames: ["retention.ms", "cleanup.policy"] }],
+        includeSynonyms: false,
+      });
+      assert.deepEqual(
+        Object.fromEntries(resource!.configEntries.map((e) => [e.configName, e.configValue])),
+        { "retention.ms": "3600000", "cleanup.policy": "delete" },
+      );
+    } finally {
+      // the stream's topic goes with it; only a failed CREATE can leave the topic behind
+      await ksqldb.ksql(`DROP STREAM IF EXISTS ${stream} DELETE TOPIC;`).catch(() => {});
+      if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic] });
+    }
+  });
+});
+
+Deno.test("COLLECT_SET collects each distinct value once, COLLECT_LIST every value", options, async () => {
+  const stream = uniqueName("VALUES");
+  const sets = uniqueName("SETS");
+  await withTestTopic([stream, sets], async ({ kafka, admin, topic }) => {
+    await ksqldb.ksql(`CREATE STREAM ${stream} (k STRING, v INT) WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='JSON');`);
+    await ksqldb.ksql(
+      `CREATE TABLE ${sets} AS SELECT k, COLLECT_SET(v) AS vs, COLLECT_LIST(v) AS vl FROM ${stream} GROUP BY k;`,
+      EARLIEST,
+    );
+    await produceTimed(kafka, topic, [1, 2, 1].map((v, i) => ({ value: { k: "x", v }, timestamp: 1_000 + i })));
+    const records = await readTopic(kafka, admin, sets, 3);
+    assert.deepEqual(records.at(-1), { key: "x", value: { VS: [1, 2], VL: [1, 2, 1] } });
+  });
+});

@@ -372,3 +372,16 @@ Deno.test("an unquoted column reads its lower- and upper-case JSON key", async (
   const q = translateQuery(select("SELECT name, `Odd` FROM orders EMIT CHANGES;"), c, push);
   assert.match(q.sql, /^SELECT COALESCE\(`ORDERS`.`name`, `ORDERS`.`NAME`\) AS `NAME`, `ORDERS`.`Odd` AS `Odd` FROM/);
 });
+
+Deno.test("parseKsql() rejects GRACE PERIOD and RETENTION by name instead of ignoring them", () => {
+  for (const [clause, name] of [["GRACE PERIOD 10 SECONDS", "GRACE PERIOD"], ["RETENTION 1 DAY", "RETENTION"]]) {
+    assert.throws(
+      () => parseKsql(`SELECT k, COUNT(*) FROM s WINDOW TUMBLING (SIZE 1 MINUTE, ${clause}) GROUP BY k EMIT CHANGES;`),
+      (e: unknown) => {
+        assert.ok(e instanceof KsqlUnsupportedError);
+        assert.match(e.message, new RegExp(`^${name} in a WINDOW clause is not supported`));
+        return true;
+      },
+    );
+  }
+});
