@@ -26,7 +26,9 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Where `deno task console` bundles console/web/main.ts (with lightweight-charts) before it starts the server. */
 export const BUNDLE = join(ROOT, ".data/console/app.js");
 const WEB = join(ROOT, "console/web");
+/** How often the pipeline is polled while a page watches it, and while none does (so rates are ready on open). */
 const PIPELINE_EVERY_MS = 2500;
+const PIPELINE_IDLE_EVERY_MS = 15_000;
 
 async function readAssets(): Promise<{ shell: string; assets: Map<string, { body: Uint8Array; type: string }> }> {
   let script: Uint8Array;
@@ -108,9 +110,11 @@ async function main(): Promise<void> {
     quotes: () => book.quotes,
   });
   const polling = (async () => {
+    let last = 0;
     while (!stop.signal.aborted) {
-      // polled only while a pipeline page is open; a first poll fills the rates' window
-      if (hub.listeners("pipeline") > 0 || latest === undefined) {
+      const watched = hub.listeners("pipeline") > 0;
+      if (watched || Date.now() - last >= PIPELINE_IDLE_EVERY_MS) {
+        last = Date.now();
         latest = await poller.snapshot();
         hub.publish("pipeline", "pipeline", latest);
       }

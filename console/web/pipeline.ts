@@ -39,10 +39,9 @@ interface Snapshot {
 }
 
 function arrow(flow: Flow | undefined, unit = "msg"): HTMLElement {
-  const text = flow === undefined
-    ? "–"
-    : `${flow.rate === null ? "…" : num(flow.rate, 2)} ${unit}/s · ${num(flow.total)} total`;
-  return el("div", { class: "arrow" }, text);
+  if (flow === undefined) return el("div", { class: "arrow" }, "–");
+  const rate = flow.rate === null ? "…" : num(flow.rate, 2);
+  return el("div", { class: "arrow" }, `${rate} ${unit}/s`, el("br"), `${num(flow.total)} total`);
 }
 
 function box(id: string, name: string, ok: boolean | undefined, ...lines: (string | HTMLElement)[]): HTMLElement {

@@ -162,7 +162,9 @@ export function sqlPage(): void {
         else if (r.kind === "set") results.append(title, el("div", { class: "result panel" }, r.message));
         else if (r.kind === "query") results.append(title, queryView(r.id));
         else {
+          // ksqlDB's own "line L:C:" counts within the statement; the editor's position replaces it
           const where = r.errorAt ? `Error at line ${r.errorAt.line}, column ${r.errorAt.column}: ` : "Error: ";
+          const message = r.errorAt ? r.message.replace(/^line \d+:\d+:\s*/, "") : r.message;
           results.append(
             title,
             el("div", {
@@ -170,7 +172,7 @@ export function sqlPage(): void {
               id: "sql-error",
               "data-line": String(r.errorAt?.line ?? ""),
               "data-column": String(r.errorAt?.column ?? ""),
-            }, where + r.message),
+            }, where + message),
           );
           if (r.errorAt) moveCaret(editor, r.errorAt.line, r.errorAt.column);
         }

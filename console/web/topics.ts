@@ -124,7 +124,7 @@ export function topicsPage(): void {
     fill(
       list,
       el("strong", {}, "topics"),
-      ...topics.map((t) => {
+      ...topics.toSorted((a, b) => a.name.localeCompare(b.name)).map((t) => {
         const b = el(
           "button",
           { "data-topic": t.name },
