@@ -82,16 +82,23 @@ async function main(): Promise<void> {
     console.log(`No SQLite data in ${SQLITE_DIR}: nothing to migrate`);
     return;
   }
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port: SOURCE_PORT }).close();
+  } catch {
+    throw new Error(
+      `Port ${SOURCE_PORT} on 127.0.0.1 is taken; stop what holds it, then run "task mongo:migrate-sqlite" again`,
+    );
+  }
   const server = new Deno.Command(FERRETDB, {
     args: ["-handler=sqlite", `-sqlite-dir=${SQLITE_DIR}`, `-listen-addr=127.0.0.1:${SOURCE_PORT}`, "-log-level=error"],
     stdout: "null",
     stderr: "inherit",
   }).spawn();
-  const source = new MongoClient(`mongodb://127.0.0.1:${SOURCE_PORT}`, { serverSelectionTimeoutMS: 20_000 });
-  const target = new MongoClient(envString("MONGO_URL", "mongodb://127.0.0.1:27017"), {
-    serverSelectionTimeoutMS: 20_000,
-  });
+  let source: MongoClient | undefined;
+  let target: MongoClient | undefined;
   try {
+    source = new MongoClient(`mongodb://127.0.0.1:${SOURCE_PORT}`, { serverSelectionTimeoutMS: 20_000 });
+    target = new MongoClient(envString("MONGO_URL", "mongodb://127.0.0.1:27017"), { serverSelectionTimeoutMS: 20_000 });
     const report = await copyAll(source, target);
     for (const line of report) console.log(`  ${line}`);
     await Deno.writeTextFile(join(SQLITE_DIR, "MIGRATED"), `${new Date().toISOString()}\n${report.join("\n")}\n`);
@@ -99,8 +106,12 @@ async function main(): Promise<void> {
       `Copied ${files.length} SQLite database(s) from ${SQLITE_DIR}; the files are unchanged: delete the folder once you no longer need it`,
     );
   } finally {
-    await Promise.all([source.close(), target.close()]);
-    server.kill("SIGTERM");
+    await Promise.all([source?.close(), target?.close()]);
+    try {
+      server.kill("SIGTERM");
+    } catch {
+      // it has ended already
+    }
     await Promise.race([server.status, sleep(5000)]);
   }
 }

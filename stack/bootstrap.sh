@@ -2,7 +2,8 @@
 # Installs everything tickpipe's native stack needs into .tools/ (git-ignored)
 # and creates .env with fresh secrets. Idempotent: a second run only checks.
 #
-# Needs, from the machine: Node.js + npm, JDK 17+ and Maven, Go 1.22+, Python 3.
+# Needs, from the machine: Node.js + npm, JDK 17+ and Maven, Go 1.22+, Python 3; PostgreSQL (Debian's
+# package) too, which stack/install/postgres.sh installs with apt-get when run as root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

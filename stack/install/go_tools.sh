@@ -45,7 +45,7 @@ build() {
 install_module() { (cd / && GOBIN="$bin" CGO_ENABLED=0 go install "${GO_BUILD_FLAGS[@]}" "$1"); }
 
 ferretdb_src="$root/stack/ferretdb"
-# FerretDB's module, patched (stack/ferretdb/postgresql_backend.patch), in .tools/build/ferretdb; main.go builds against it
+# FerretDB's module, patched (stack/ferretdb/postgresql_backend.patch), in .tools/build/ferretdb while main.go builds against it
 build_ferretdb() {
   local work="$root/.tools/build/ferretdb" module
   rm -rf "$work" && mkdir -p "$work"
@@ -55,6 +55,8 @@ build_ferretdb() {
   cp "$ferretdb_src/go.mod" "$ferretdb_src/go.sum" "$ferretdb_src/main.go" "$work/"
   (cd "$work" && go mod edit -replace github.com/FerretDB/FerretDB=./FerretDB &&
     CGO_ENABLED=0 go build "${GO_BUILD_FLAGS[@]}" -buildvcs=false -o "$bin/ferretdb" .)
+  # the source copy has JavaScript tests of its own that "deno test" would pick up
+  rm -rf "$work"
 }
 ferretdb_version="$(awk '{ for (i = 1; i < NF; i++) if ($i == "github.com/FerretDB/FerretDB") print $(i + 1) }' "$ferretdb_src/go.mod")"
 ferretdb_hash="$(cat "$ferretdb_src/go.mod" "$ferretdb_src/go.sum" "$ferretdb_src/main.go" "$ferretdb_src/postgresql_backend.patch" | sha256sum | cut -c1-16)"
