@@ -83,7 +83,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
       "-cmax_connections=60",
     ],
     // PostgreSQL refuses to run as root; as root it runs as Debian's system user (stack/postgres/init.sh)
-    user: Deno.uid() === 0 ? "postgres" : undefined,
+    rootUser: "postgres",
     probe: { kind: "tcp", port: PORTS.postgres },
     startSeconds: 30,
     url: `127.0.0.1:${PORTS.postgres} (internal)`,

@@ -58,7 +58,7 @@ redirect_stderr=true
 stdout_logfile=${join(LOGS, `${service.name}.log`)}
 stdout_logfile_maxbytes=20MB
 stdout_logfile_backups=2
-${service.user ? `user=${service.user}\n` : ""}${
+${service.rootUser && Deno.uid() === 0 ? `user=${service.rootUser}\n` : ""}${
     service.env ? `environment=${Object.entries(service.env).map(([k, v]) => `${k}="${v}"`).join(",")}` : ""
   }`);
   return head + programs.join("\n") + "\n";

@@ -26,8 +26,8 @@ export interface Service {
   readonly ports: readonly number[];
   /** argv; run from the repository root. */
   readonly command: readonly string[];
-  /** The user it runs as (the supervisor runs as root); the supervisor's own user when unset. */
-  readonly user?: string | undefined;
+  /** The user it runs as when the supervisor runs as root (for a program that refuses root); else the supervisor's own. */
+  readonly rootUser?: string;
   /** Extra, non-secret environment (secrets come from .env through the supervisor). */
   readonly env?: Readonly<Record<string, string>>;
   /** Readiness probe. */
