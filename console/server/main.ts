@@ -98,7 +98,8 @@ async function main(): Promise<void> {
   const prune = setInterval(() => book.prune(), 60_000);
 
   const poller = new PipelinePoller({
-    kafka,
+    // one retry: a broker that is down must turn the Pipeline page red at once, not after the default backoff
+    kafka: kafkaClient(kafkaSettings("tickpipe-console-pipeline"), { retries: 1 }),
     ksqldb,
     archive,
     topic: config.topic,

@@ -92,9 +92,10 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function reading<T>(what: string, read: () => Promise<T>): Promise<Reading<T>> {
+/** `read()` as a reading; one that takes longer than `ms` says so. */
+async function reading<T>(what: string, read: () => Promise<T>, ms = 5000): Promise<Reading<T>> {
   try {
-    return { ok: true, value: await within(5000, what, read()) };
+    return { ok: true, value: await within(ms, what, read()) };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }
@@ -107,6 +108,8 @@ export class PipelinePoller {
   #samples: { time: number; counters: Record<string, number> }[] = [];
   #dlq: { count: number; latestError: string | null } | undefined;
   #quarantine: { at: number; value: Reading<QuarantineSummary> } | undefined;
+  /** The ksqlDB queries' sink topics of the last snapshot, whose totals the next one reads. */
+  #queryTopics: string[] = [];
 
   /** Reads `sources`. */
   constructor(sources: PipelineSources) {
@@ -118,7 +121,8 @@ export class PipelinePoller {
     const s = this.#sources;
     const [services, kafka, connector, queries, documents, quarantine] = await Promise.all([
       this.#services(),
-      reading("Kafka", () => this.#kafkaCounters()),
+      // a stopped broker refuses at once; a busy one needs a round trip per topic and group
+      reading("Kafka", () => this.#kafkaCounters(), 10_000),
       reading("Kafka Connect", async () => {
         const status = await connectorStatus(s.connectUrl, s.sinkConnector);
         return { state: status.connector.state, tasks: status.tasks.map((t) => ({ ...t })) };
@@ -134,6 +138,7 @@ export class PipelinePoller {
       reading("MongoDB", () => this.#documents()),
       this.#quarantineReading(),
     ]);
+    if (queries.ok) this.#queryTopics = [...new Set(queries.value.flatMap((q) => q.sinkKafkaTopics))];
     const counters: Record<string, number> = { quotes: s.quotes() };
     if (documents.ok) counters["mongo"] = documents.value;
     if (kafka.ok) {
@@ -180,9 +185,13 @@ export class PipelinePoller {
     const s = this.#sources;
     // a fresh admin each time: kafkajs keeps asking for the metadata of a topic deleted since, and fails
     const admin = this.#sources.kafka.admin({ retry: { retries: 1, initialRetryTime: 200 } });
-    await admin.connect();
+    await admin.connect().catch((error) => {
+      throw new Error(`Kafka is unreachable (${(error as Error).message}); is it running ("task status")?`);
+    });
     try {
-      const listed = (await admin.listTopics()).filter((t) => !t.startsWith("__"));
+      // only the topics the picture shows: offsets cost round trips per topic, and a busy broker answers slowly
+      const wanted = new Set([s.topic, s.dlqTopic, ...this.#queryTopics]);
+      const listed = (await admin.listTopics()).filter((t) => wanted.has(t));
       // a topic deleted in between is left out
       const settled = await Promise.allSettled(listed.map((t) => admin.fetchTopicOffsets(t)));
       const topics = listed.filter((_, i) => settled[i]!.status === "fulfilled");

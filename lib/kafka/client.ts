@@ -37,13 +37,13 @@ export function kafkaSettings(clientId: string): KafkaSettings {
   return Object.freeze({ brokers: Object.freeze(brokers), clientId });
 }
 
-/** Creates a kafkajs client that logs only warnings and errors. */
-export function kafkaClient(settings: KafkaSettings): Kafka {
+/** Creates a kafkajs client that logs only warnings and errors and retries a failed request `retries` times (8). */
+export function kafkaClient(settings: KafkaSettings, options: { retries?: number } = {}): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: [...settings.brokers],
     logLevel: logLevel.WARN,
-    retry: { retries: 8, initialRetryTime: 200 },
+    retry: { retries: options.retries ?? 8, initialRetryTime: 200 },
   });
 }
 

@@ -9,7 +9,8 @@
 // deno-lint-ignore no-explicit-any
 declare const document: any;
 import assert from "node:assert/strict";
-import type { Browser } from "puppeteer-core";
+import type { Browser, Page } from "puppeteer-core";
+import { withTestSink } from "../stack/_test_sink.ts";
 import { kafkaClient, kafkaSettings } from "../../lib/kafka/mod.ts";
 import { supervisorctl } from "../../stack/supervisor.ts";
 import {
@@ -211,35 +212,104 @@ Deno.test(
   },
 );
 
+/** Stops supervised `service`, runs `whileDown`, starts it again (also when `whileDown` throws). */
+async function withServiceStopped(service: string, whileDown: () => Promise<void>): Promise<void> {
+  const stopped = await supervisorctl("stop", service);
+  assert.match(stopped.output, /stopped/, `supervisorctl stop ${service}: ${stopped.output}`);
+  try {
+    await whileDown();
+  } finally {
+    const started = await supervisorctl("start", service);
+    assert.match(started.output, /started|already started/, `supervisorctl start ${service}: ${started.output}`);
+  }
+}
+
+/** Waits until box `id` of the Pipeline page turns red (`ok` false) or green; logs how long it took. */
+async function boxTurns(page: Page, id: string, ok: boolean, timeoutMs = 30_000): Promise<void> {
+  const from = Date.now();
+  await waitForAttribute(page, `#box-${id}`, "data-ok", { equals: String(ok) }, timeoutMs);
+  console.log(
+    `${id} box ${ok ? "green" : "red"} ${Date.now() - from} ms after the service was ${ok ? "started" : "stopped"}`,
+  );
+}
+
+Deno.test("stopping the consumer turns its box red, starting it turns it green", options, async () => {
+  const { page, errors } = await openPage(await theBrowser());
+  await page.goto(`${CONSOLE_URL}/pipeline`, { waitUntil: "networkidle2" });
+  await boxTurns(page, "consumer", true);
+  shots.push(await screenshot(page, "pipeline"));
+  await withServiceStopped("consumer", async () => {
+    await boxTurns(page, "consumer", false);
+    await page.waitForFunction(() => /STOPPED/.test(document.querySelector("#box-consumer")?.textContent ?? ""));
+    shots.push(await screenshot(page, "pipeline-consumer-stopped"));
+  });
+  await boxTurns(page, "consumer", true, 60_000);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 Deno.test(
-  "stopping the consumer turns its box red, starting it turns it green; a non-JSON record raises the DLQ count",
+  "a non-JSON record raises the dead-letter count shown, with the sink's error (own topic, sink and console)",
   options,
   async () => {
-    const { page, errors } = await openPage(await theBrowser());
-    await page.goto(`${CONSOLE_URL}/pipeline`, { waitUntil: "networkidle2" });
-    await waitForAttribute(page, "#box-consumer", "data-ok", { equals: "true" });
-    shots.push(await screenshot(page, "pipeline"));
-    try {
-      const stopped = await supervisorctl("stop", "consumer");
-      assert.match(stopped.output, /stopped/);
-      const from = Date.now();
-      await waitForAttribute(page, "#box-consumer", "data-ok", { equals: "false" });
-      console.log(`consumer box red ${Date.now() - from} ms after supervisorctl stop was issued`);
-      await page.waitForFunction(() => /STOPPED/.test(document.querySelector("#box-consumer")?.textContent ?? ""));
-      shots.push(await screenshot(page, "pipeline-consumer-stopped"));
-    } finally {
-      await supervisorctl("start", "consumer");
-    }
-    await waitForAttribute(page, "#box-consumer", "data-ok", { equals: "true" }, 60_000);
+    await withTestSink(async (sink) => {
+      const own = new OwnConsole(18000 + Math.floor(Math.random() * 1000), {
+        KAFKA_TOPIC: sink.topic,
+        KAFKA_DLQ_TOPIC: sink.dlq,
+        CONSOLE_ALERTS_TOPIC: `${sink.topic}-alerts`,
+      });
+      try {
+        await own.ready();
+        const { page, errors } = await openPage(await theBrowser());
+        await page.goto(`${own.url}/pipeline`, { waitUntil: "networkidle2" });
+        assert.equal(await waitForAttribute(page, "#dlq-count", "data-count", { present: true }), "0");
+        const key = `TEST-console-${uid()}`;
+        await send(sink.topic, [{ key, value: `not json ${key}` }]);
+        assert.equal(await waitForAttribute(page, "#dlq-count", "data-count", { above: 0 }, 60_000), "1");
+        await page.waitForFunction(() => /latest: \S/.test(document.querySelector("#box-dlq")?.textContent ?? ""));
+        const latest = await page.$eval("#box-dlq .error", (e) => e.textContent ?? "");
+        assert.match(latest, /JSON|json|Converting byte\[\] to Kafka Connect data failed/, latest);
+        shots.push(await screenshot(page, "pipeline-dlq"));
+        assert.deepEqual(errors, []);
+        await page.close();
+      } finally {
+        await own.stop();
+      }
+    });
+  },
+);
 
-    const before = Number(await waitForAttribute(page, "#dlq-count", "data-count", { present: true }));
-    const key = `TEST-console-${uid()}`;
-    await send("api-data", [{ key, value: `not json ${key}` }]);
-    await waitForAttribute(page, "#dlq-count", "data-count", { above: before }, 60_000);
-    assert.match(await page.$eval("#box-dlq", (e) => e.textContent ?? ""), /latest: /);
-    shots.push(await screenshot(page, "pipeline-dlq"));
+Deno.test(
+  "a ksqlDB outage shows on the Pipeline and SQL pages, not as a blank page, and both recover by themselves",
+  options,
+  async () => {
+    const { page: pipeline, errors } = await openPage(await theBrowser());
+    await pipeline.goto(`${CONSOLE_URL}/pipeline`, { waitUntil: "networkidle2" });
+    await boxTurns(pipeline, "ksqldb", true);
+    const { page: sql, errors: sqlErrors } = await openPage(await theBrowser());
+    await sql.goto(`${CONSOLE_URL}/sql`, { waitUntil: "networkidle2" });
+    await sql.waitForFunction(() => /Streams \(\d+\)/.test(document.querySelector("#catalog")?.textContent ?? ""));
+    await withServiceStopped("ksqldb", async () => {
+      await boxTurns(pipeline, "ksqldb", false);
+      const text = await pipeline.$eval("#box-ksqldb", (e) => e.textContent ?? "");
+      assert.match(text, /ksqldb: STOPPED/, text);
+      shots.push(await screenshot(pipeline, "pipeline-ksqldb-down"));
+      // the side panel refreshes every 10 s: it names ksqlDB and the error instead of going blank
+      await sql.waitForSelector("#catalog .error", { timeout: 30_000 });
+      const message = await sql.$eval("#catalog .error", (e) => e.textContent ?? "");
+      assert.match(message, /8088|ksqlDB|connect/i, message);
+      shots.push(await screenshot(sql, "sql-ksqldb-down"));
+    });
+    await boxTurns(pipeline, "ksqldb", true, 90_000);
+    await sql.waitForFunction(
+      () => /Streams \(\d+\)/.test(document.querySelector("#catalog")?.textContent ?? ""),
+      { timeout: 60_000 },
+    );
+    shots.push(await screenshot(sql, "sql-ksqldb-back"));
+    // the browser logs a failed fetch as a console error while ksqlDB is away; nothing else may appear
+    assert.deepEqual(sqlErrors.filter((e) => !/Failed to load resource|502|503/.test(e)), []);
     assert.deepEqual(errors, []);
-    await page.close();
+    await Promise.all([pipeline.close(), sql.close()]);
   },
 );
 
@@ -351,6 +421,27 @@ Deno.test("the archive view lists today's objects and previews one", options, as
   const line = await page.$eval("#preview pre.line", (e) => e.textContent ?? "");
   assert.ok(Array.isArray(JSON.parse(line).data), `the first line is not an envelope: ${line.slice(0, 200)}`);
   shots.push(await screenshot(page, "archive"));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// last: the broker's restart makes Connect, ksqlDB and the archiver reconnect, which the tests above need not wait for
+Deno.test("a Kafka outage turns the topic's box red with the error, and it recovers by itself", options, async () => {
+  const { page, errors } = await openPage(await theBrowser());
+  await page.goto(`${CONSOLE_URL}/pipeline`, { waitUntil: "networkidle2" });
+  await boxTurns(page, "api-data", true);
+  await withServiceStopped("kafka", async () => {
+    await boxTurns(page, "api-data", false);
+    await page.waitForFunction(() => /kafka: STOPPED/.test(document.querySelector("#box-api-data")?.textContent ?? ""));
+    shots.push(await screenshot(page, "pipeline-kafka-down"));
+  });
+  await boxTurns(page, "api-data", true, 300_000);
+  // the rest of the pipeline comes back with it: the sink's connector and task RUNNING again
+  await page.waitForFunction(
+    () => document.querySelector("#box-sink")?.getAttribute("data-ok") === "true",
+    { timeout: 300_000, polling: 500 },
+  );
+  shots.push(await screenshot(page, "pipeline-kafka-back"));
   assert.deepEqual(errors, []);
   await page.close();
 });

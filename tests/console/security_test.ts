@@ -28,3 +28,18 @@ Deno.test("Guard.crossSiteReason() refuses other origins, cross-site fetches and
   assert.match(String(await guard.crossSiteReason(post({ [CSRF_HEADER]: "0".repeat(64) }))), /does not match/);
   assert.notEqual(await new Guard("alice", "other").csrfToken(), token);
 });
+
+Deno.test("the console's permission set reaches every service it probes for the Pipeline page", async () => {
+  const { SERVICES } = await import("../../stack/services.ts");
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  const net = new Set<string>(config.permissions.console.net);
+  for (const service of SERVICES) {
+    const probe = service.probe;
+    const host = probe.kind === "tcp"
+      ? `127.0.0.1:${probe.port}`
+      : probe.kind === "http"
+      ? new URL(probe.url).host
+      : "";
+    if (host) assert.ok(net.has(host), `${service.name}'s probe ${host} is missing from permissions.console.net`);
+  }
+});
