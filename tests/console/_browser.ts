@@ -53,6 +53,8 @@ export async function launch(): Promise<Browser> {
     userDataDir: await Deno.makeTempDir({ prefix: "tickpipe-chromium-" }),
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--window-size=1400,900"],
     defaultViewport: { width: 1400, height: 900 },
+    // waits for a service to come back may outlast puppeteer's 180 s default for one call into the page
+    protocolTimeout: 600_000,
     // not process.env: reading all of it would need every variable's permission
     env: { HOME: Deno.env.get("HOME") ?? "/tmp", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
   });
