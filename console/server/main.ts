@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       const watched = hub.listeners("pipeline") > 0;
       if (watched || Date.now() - last >= PIPELINE_IDLE_EVERY_MS) {
         last = Date.now();
-        latest = await poller.snapshot();
+        latest = await poller.snapshot(latest, (early) => hub.publish("pipeline", "pipeline", early));
         hub.publish("pipeline", "pipeline", latest);
       }
       await sleep(PIPELINE_EVERY_MS);

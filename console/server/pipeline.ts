@@ -116,11 +116,22 @@ export class PipelinePoller {
     this.#sources = sources;
   }
 
-  /** One snapshot of the whole pipeline; never throws: what cannot be read says why. */
-  async snapshot(): Promise<PipelineSnapshot> {
+  /**
+   * One snapshot of the whole pipeline; never throws: what cannot be read says why. The services' states come
+   * first (a stopped one must show at once, while a busy broker may take seconds to answer): with `early`, they
+   * are passed on as soon as known, with the other readings of `previous`.
+   */
+  async snapshot(
+    previous?: PipelineSnapshot,
+    early?: (snapshot: PipelineSnapshot) => void,
+  ): Promise<PipelineSnapshot> {
     const s = this.#sources;
+    const health = this.#services();
+    if (previous && early) {
+      health.then((services) => early({ ...previous, time: new Date().toISOString(), services }), () => {});
+    }
     const [services, kafka, connector, queries, documents, quarantine] = await Promise.all([
-      this.#services(),
+      health,
       // a stopped broker refuses at once; a busy one needs a round trip per topic and group
       reading("Kafka", () => this.#kafkaCounters(), 10_000),
       reading("Kafka Connect", async () => {
