@@ -140,7 +140,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
     ports: [PORTS.kafka, PORTS.kafkaController],
     command: java("512m", "kafka.Kafka", join(DATA, "conf/server.properties")),
     probe: { kind: "tcp", port: PORTS.kafka },
-    startSeconds: 60,
+    startSeconds: 120,
     url: `localhost:${PORTS.kafka}`,
   },
   {
@@ -155,7 +155,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
       join(DATA, "conf/connect-distributed.properties"),
     ),
     probe: { kind: "http", url: `http://127.0.0.1:${PORTS.connect}/health`, expect: [200] },
-    startSeconds: 90,
+    startSeconds: 180,
     url: `http://localhost:${PORTS.connect}`,
   },
   {
@@ -213,7 +213,8 @@ export const SERVICES: readonly Service[] = Object.freeze([
       join(DATA, "flink"),
     ],
     probe: { kind: "http", url: `http://127.0.0.1:${PORTS.flinkEngine}/health`, expect: [200] },
-    startSeconds: 60,
+    // it restores every persistent query from its savepoint before it answers: minutes on a busy machine
+    startSeconds: 180,
     url: `http://127.0.0.1:${PORTS.flinkEngine} (internal)`,
   },
   {
@@ -224,7 +225,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
     ports: [PORTS.ksqldb],
     command: [join(TOOLS, "bin/deno"), "task", "ksqldb"],
     probe: { kind: "http", url: `http://127.0.0.1:${PORTS.ksqldb}/healthcheck`, expect: [200] },
-    startSeconds: 60,
+    startSeconds: 180,
     url: `http://localhost:${PORTS.ksqldb}`,
   },
   {

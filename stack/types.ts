@@ -32,7 +32,7 @@ export interface Service {
   readonly env?: Readonly<Record<string, string>>;
   /** Readiness probe. */
   readonly probe: Probe;
-  /** Seconds to wait for the probe on start. */
+  /** Seconds to wait for the probe on start: an upper bound, generous for a busy 2-core machine (JVMs restoring state). */
   readonly startSeconds: number;
   /** Quick exits in a row (each under a second) before supervisord gives up (FATAL); it waits 1 s more after each. @default 3 */
   readonly startRetries?: number;
