@@ -17,7 +17,7 @@
 import { parseArgs } from "node:util";
 import type { Collection } from "mongodb";
 import { supervisorctl } from "../stack/supervisor.ts";
-import { produceSequence, startTestSink, type TestSink } from "../tests/stack/_mongo_sink.ts";
+import { produceSequence, startTestSink, TEST_DB, type TestSink } from "../tests/stack/_test_sink.ts";
 
 const TICKERS = ["AAPL", "TSLA", "MSFT", "NVDA", "AMZN", "GOOG", "META", "NFLX"];
 const CLOCK_TICKS = 100;
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < 3; i++) {
         page.push(
           await timeMs(async () => {
-            const response = await fetch(`http://127.0.0.1:8081/db/mydb/${sink.name}`, {
+            const response = await fetch(`http://127.0.0.1:8081/db/${TEST_DB}/${sink.name}`, {
               headers: { authorization: `Basic ${btoa(`${user}:${password}`)}` },
               signal: AbortSignal.timeout(120_000),
             });
