@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds tickpipe's Kafka Connect plugin (stack/connect: the KeyToValueField
-# transform quotes-sink uses) with Maven into .tools/jars/plugins/tickpipe-connect/.
+# and ValidateDocument transforms the sinks use) with Maven into .tools/jars/plugins/tickpipe-connect/.
 # A second run is a no-op while the pom, the source and this script are
 # unchanged (stamp beside the jar, so a fresh plugins folder rebuilds it).
 #

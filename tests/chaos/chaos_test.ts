@@ -46,7 +46,7 @@ async function resumeLiveSink(): Promise<void> {
 
 /** Runs `fn` with a target of its own: a topic with a MongoDB sink, a bucket, and consumer.ts archiving the topic. */
 async function withTarget(fn: (target: Target) => Promise<void>): Promise<void> {
-  await withTestSink(async ({ topic, kafka, collection }) => {
+  await withTestSink(async ({ name: topic, kafka, collection }) => {
     const bucket = testName();
     const config = testConfig(topic, bucket);
     const s3 = s3Client(config.s3);

@@ -16,23 +16,16 @@ import { peek } from "../../admin/peek.ts";
 import { eventually } from "../archive/_stack.ts";
 import {
   assertEachOnce,
-  CONNECT,
+  CONNECT_URL,
   connectCall,
+  connectorRunning,
   dlqCount,
   produceSequence,
   sequenced,
   startTestSink,
-  type TestSink,
-} from "./_mongo_sink.ts";
+} from "./_test_sink.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
-
-async function waitTaskRunning(sink: TestSink, timeoutMs: number): Promise<void> {
-  await eventually(`${sink.name} connector and task RUNNING`, timeoutMs, async () => {
-    const status = await connectorStatus(CONNECT, sink.name).catch(() => undefined);
-    return status?.connector.state === "RUNNING" && status.tasks[0]?.state === "RUNNING" ? true : undefined;
-  });
-}
 
 Deno.test("sinkUri() keeps the file's options unless the override brings its own", () => {
   const file = "mongodb://127.0.0.1:27017/?serverSelectionTimeoutMS=60000";
@@ -63,7 +56,7 @@ Deno.test(
       await assertEachOnce(sink.collection, 5000, 300_000);
       assert.equal(await dlqCount(sink), 0, "records went to the dead-letter topic");
       // the sink guard restarts a task that failed during the outage; nobody else does
-      await waitTaskRunning(sink, 120_000);
+      await connectorRunning(sink.name);
     } finally {
       if (stopped) await supervisorctl("start", "ferretdb");
       await sink.cleanup();
@@ -87,7 +80,7 @@ Deno.test(
       await sink.collection.updateMany({}, { $set: { marked: true } });
       await connectCall("PUT", `/connectors/${sink.name}/stop`);
       await eventually("the test sink STOPPED", 60_000, async () => {
-        const status = await connectorStatus(CONNECT, sink.name);
+        const status = await connectorStatus(CONNECT_URL, sink.name);
         return status.connector.state === "STOPPED" ? true : undefined;
       });
       await connectCall("DELETE", `/connectors/${sink.name}/offsets`);

@@ -16,7 +16,7 @@ import { connectorRunning, MONGO_URL, TEST_DB, withTestSink } from "./_test_sink
 const options = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test("task down && task up keeps topics, documents and objects", options, async () => {
-  await withTestSink(async ({ topic, connector, kafka, collection }) => {
+  await withTestSink(async ({ name: topic, kafka, collection }) => {
     const testId = crypto.randomUUID();
     const s3 = new S3Client({
       region: envString("AWS_REGION", "us-east-1"),
@@ -51,7 +51,7 @@ Deno.test("task down && task up keeps topics, documents and objects", options, a
       );
       const up = await task("up");
       assert.match(up, /connector mongo-sink: RUNNING/);
-      await connectorRunning(connector);
+      await connectorRunning(topic);
 
       // the fixture's client lost its server in the restart: count with a new one
       const mongo = new MongoClient(MONGO_URL, { serverSelectionTimeoutMS: 5_000 });

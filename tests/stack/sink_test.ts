@@ -23,7 +23,7 @@ function quoteEnvelope(testId: string, price: number) {
 }
 
 Deno.test("MongoDB sink writes a record from its topic into its collection", options, async () => {
-  await withTestSink(async ({ topic, kafka, collection }) => {
+  await withTestSink(async ({ name: topic, kafka, collection }) => {
     const testId = crypto.randomUUID();
     const producer = kafka.producer();
     await producer.connect();
@@ -50,7 +50,7 @@ Deno.test("MongoDB sink writes a record from its topic into its collection", opt
 });
 
 Deno.test("MongoDB sink sends a non-JSON record to its dead-letter topic and keeps running", options, async () => {
-  await withTestSink(async ({ topic, dlq, connector, kafka, collection }) => {
+  await withTestSink(async ({ name: topic, dlq, kafka, collection }) => {
     const testId = crypto.randomUUID();
     const poison = `not json ${testId}`;
     const producer = kafka.producer();
@@ -77,7 +77,7 @@ Deno.test("MongoDB sink sends a non-JSON record to its dead-letter topic and kee
       assert.match(dead.headers["__connect.errors.exception.class.name"] ?? "", /DataException/);
       assert.equal(dead.headers["__connect.errors.topic"], topic);
       assert.equal(await collection.countDocuments(), 1, "only the good record became a document");
-      const status = await connectorStatus(CONNECT_URL, connector);
+      const status = await connectorStatus(CONNECT_URL, topic);
       assert.equal(status.connector.state, "RUNNING");
       assert.deepEqual(status.tasks.map((t) => t.state), ["RUNNING"]);
     } finally {
