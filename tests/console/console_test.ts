@@ -252,9 +252,9 @@ Deno.test(
   async () => {
     await withTestSink(async (sink) => {
       const own = new OwnConsole(18000 + Math.floor(Math.random() * 1000), {
-        KAFKA_TOPIC: sink.topic,
+        KAFKA_TOPIC: sink.name,
         KAFKA_DLQ_TOPIC: sink.dlq,
-        CONSOLE_ALERTS_TOPIC: `${sink.topic}-alerts`,
+        CONSOLE_ALERTS_TOPIC: `${sink.name}-alerts`,
       });
       try {
         await own.ready();
@@ -262,7 +262,7 @@ Deno.test(
         await page.goto(`${own.url}/pipeline`, { waitUntil: "networkidle2" });
         assert.equal(await waitForAttribute(page, "#dlq-count", "data-count", { present: true }), "0");
         const key = `TEST-console-${uid()}`;
-        await send(sink.topic, [{ key, value: `not json ${key}` }]);
+        await send(sink.name, [{ key, value: `not json ${key}` }]);
         assert.equal(await waitForAttribute(page, "#dlq-count", "data-count", { above: 0 }, 60_000), "1");
         await page.waitForFunction(() => /latest: \S/.test(document.querySelector("#box-dlq")?.textContent ?? ""));
         const latest = await page.$eval("#box-dlq .error", (e) => e.textContent ?? "");
