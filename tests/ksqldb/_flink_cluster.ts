@@ -103,7 +103,15 @@ export class FlinkSessionCluster {
       "taskmanager.host": "127.0.0.1",
       "taskmanager.bind-host": "127.0.0.1",
       "taskmanager.numberOfTaskSlots": slots,
-      "taskmanager.memory.process.size": "768m",
+      // started without Flink's scripts, a TaskManager needs every part of its memory (and its cores) set
+      "taskmanager.cpu.cores": 2,
+      "taskmanager.memory.framework.heap.size": "64mb",
+      "taskmanager.memory.framework.off-heap.size": "64mb",
+      "taskmanager.memory.task.heap.size": "192mb",
+      "taskmanager.memory.task.off-heap.size": "0mb",
+      "taskmanager.memory.jvm-metaspace.size": "192mb",
+      "taskmanager.memory.jvm-overhead.min": "64mb",
+      "taskmanager.memory.jvm-overhead.max": "64mb",
       "taskmanager.memory.network.min": "32mb",
       "taskmanager.memory.network.max": "32mb",
       "taskmanager.memory.managed.size": "32mb",
@@ -123,15 +131,22 @@ export class FlinkSessionCluster {
     );
     await Deno.copyFile("ksqldb/flink/log4j2.properties", join(dir, "conf", "log4j2.properties"));
     const cluster = new FlinkSessionCluster(dir, restPort, await clusterClasspath());
-    await cluster.startJobManager();
-    for (let i = 0; i < taskManagers; i++) await cluster.startTaskManager(i);
-    await cluster.waitForTaskManagers(taskManagers);
+    try {
+      await cluster.startJobManager();
+      for (let i = 0; i < taskManagers; i++) await cluster.startTaskManager(i);
+      await cluster.waitForTaskManagers(taskManagers);
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
     return cluster;
   }
 
   #jvm(main: string, name: string, heap: string): string[] {
     return [
       `-Xmx${heap}`,
+      "-XX:MaxDirectMemorySize=160m",
+      "-XX:MaxMetaspaceSize=192m",
       "-XX:+UseSerialGC",
       `-Dlog4j2.configurationFile=${join(this.dir, "conf", "log4j2.properties")}`,
       `-Djava.io.tmpdir=${join(this.dir, "tmp")}`,
@@ -263,7 +278,7 @@ export async function startServerProcess(
     [
       "run",
       "--allow-net=127.0.0.1,localhost",
-      "--allow-env=KSQLDB_HOST,KSQLDB_PORT,FLINK_ENGINE_URL,KAFKA_BOOTSTRAP,KSQLDB_STATE_DIR,KSQLDB_SERVICE_ID,KSQLDB_MAX_REQUEST_BYTES,NODE_ENV,KAFKAJS_NO_PARTITIONER_WARNING",
+      "--allow-env=KSQLDB_*,FLINK_ENGINE_URL,NODE_ENV,KAFKAJS_*,KAFKA_*",
       `--allow-read=${state}`,
       `--allow-write=${state}`,
       "ksqldb/server/server.ts",
