@@ -120,6 +120,10 @@ export class FlinkSessionCluster {
       "heartbeat.timeout": 8000,
       "io.tmp.dirs": join(dir, "tmp"),
       "s3.path.style.access": true,
+      // S3-compatible servers such as versitygw reject the SDK's multi-object delete (checksum headers):
+      // keep directory markers instead of deleting them after each write, and delete objects one by one
+      "s3.directory.marker.retention": "keep",
+      "s3.multiobjectdelete.enable": false,
     };
     const endpoint = Deno.env.get("AWS_ENDPOINT_URL_S3");
     if (endpoint) conf["s3.endpoint"] = endpoint;
@@ -227,6 +231,8 @@ export interface EngineOptions {
   readonly restUrl?: string;
   readonly checkpointDir?: string;
   readonly serviceId: string;
+  /** FLINK_PARALLELISM. @default 1 */
+  readonly parallelism?: number;
 }
 
 /** Starts a Flink engine (ksqldb/flink) and waits for its /health to answer (200 or 503). */
@@ -236,6 +242,7 @@ export async function startEngine(options: EngineOptions): Promise<Deno.ChildPro
     KSQLDB_SERVICE_ID: options.serviceId,
     ...(options.restUrl ? { FLINK_REST_URL: options.restUrl } : {}),
     ...(options.checkpointDir ? { FLINK_CHECKPOINT_DIR: options.checkpointDir } : {}),
+    ...(options.parallelism ? { FLINK_PARALLELISM: String(options.parallelism) } : {}),
   });
   const engine = await spawnJava(
     [

@@ -137,111 +137,126 @@ Deno.test(
       const b = await server("server-b", engineB);
       let queryId = "";
 
-      await t.step("a statement applied on A is visible on B", async () => {
-        await a.client.ksql(
-          `CREATE STREAM ${src} (id BIGINT, ticker STRING) WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='JSON');`,
-        );
-        const applied = performance.now();
-        for (;;) {
-          const [entity] = await b.client.ksql("SHOW STREAMS;");
-          if (((entity?.streams ?? []) as { name: string }[]).some((s) => s.name === src)) break;
-          assert.ok(performance.now() - applied < 60_000, `${src} not visible on B after 60 s`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        console.log(`visible on B ${Math.round(performance.now() - applied)} ms after A applied it`);
-      });
+      if (
+        !(await t.step("a statement applied on A is visible on B", async () => {
+          await a.client.ksql(
+            `CREATE STREAM ${src} (id BIGINT, ticker STRING) WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='JSON');`,
+          );
+          const applied = performance.now();
+          for (;;) {
+            const [entity] = await b.client.ksql("SHOW STREAMS;");
+            if (((entity?.streams ?? []) as { name: string }[]).some((s) => s.name === src)) break;
+            assert.ok(performance.now() - applied < 60_000, `${src} not visible on B after 60 s`);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          console.log(`visible on B ${Math.round(performance.now() - applied)} ms after A applied it`);
+        }))
+      ) return;
 
-      await t.step("a query started through A keeps running after A is killed -9; B reports it RUNNING", async () => {
-        const [created] = await a.client.ksql(
-          `CREATE TABLE ${counts} AS SELECT id, COUNT(*) AS n FROM ${src} GROUP BY id EMIT CHANGES;`,
-          { "auto.offset.reset": "earliest" },
-        );
-        queryId = (created?.commandStatus as { queryId: string }).queryId;
-        await produceIds(kafka, topic, 1, 100);
-        await assertCountedOnce(kafka, admin, counts, 1, 100);
-        await kill9(a.child);
-        await kill9(children[0]!); // A's engine too: the whole server is gone
-        await produceIds(kafka, topic, 101, 200);
-        await assertCountedOnce(kafka, admin, counts, 101, 200);
-        assert.equal((await queryStates(b.client)).get(queryId), "RUNNING");
-        const jobs = (await cluster.jobs()).filter((j) => j.name === `${serviceId}query_${queryId}`);
-        assert.deepEqual(jobs.map((j) => j.state), ["RUNNING"]);
-      });
+      if (
+        !(await t.step(
+          "a query started through A keeps running after A is killed -9; B reports it RUNNING",
+          async () => {
+            const [created] = await a.client.ksql(
+              `CREATE TABLE ${counts} AS SELECT id, COUNT(*) AS n FROM ${src} GROUP BY id EMIT CHANGES;`,
+              { "auto.offset.reset": "earliest" },
+            );
+            queryId = (created?.commandStatus as { queryId: string }).queryId;
+            await produceIds(kafka, topic, 1, 100);
+            await assertCountedOnce(kafka, admin, counts, 1, 100);
+            await kill9(a.child);
+            await kill9(children[0]!); // A's engine too: the whole server is gone
+            await produceIds(kafka, topic, 101, 200);
+            await assertCountedOnce(kafka, admin, counts, 101, 200);
+            assert.equal((await queryStates(b.client)).get(queryId), "RUNNING");
+            const jobs = (await cluster.jobs()).filter((j) => j.name === `${serviceId}query_${queryId}`);
+            assert.deepEqual(jobs.map((j) => j.state), ["RUNNING"]);
+          },
+        ))
+      ) return;
 
-      await t.step("a new server replays the catalog from the command topic", async () => {
-        const c = await server("server-c", engineB);
-        const [streams, tables] = await c.client.ksql("SHOW STREAMS; SHOW TABLES;");
-        assert.ok(((streams?.streams ?? []) as { name: string }[]).some((s) => s.name === src));
-        assert.ok(((tables?.tables ?? []) as { name: string }[]).some((s) => s.name === counts));
-        const state = await eventually("the query's state on C", 30_000, async () => {
-          const state = (await queryStates(c.client)).get(queryId);
-          return state === "RUNNING" ? state : undefined;
-        });
-        assert.equal(state, "RUNNING");
-        await kill9(c.child);
-      });
+      if (
+        !(await t.step("a new server replays the catalog from the command topic", async () => {
+          const c = await server("server-c", engineB);
+          const [streams, tables] = await c.client.ksql("SHOW STREAMS; SHOW TABLES;");
+          assert.ok(((streams?.streams ?? []) as { name: string }[]).some((s) => s.name === src));
+          assert.ok(((tables?.tables ?? []) as { name: string }[]).some((s) => s.name === counts));
+          const state = await eventually("the query's state on C", 30_000, async () => {
+            const state = (await queryStates(c.client)).get(queryId);
+            return state === "RUNNING" ? state : undefined;
+          });
+          assert.equal(state, "RUNNING");
+          await kill9(c.child);
+        }))
+      ) return;
 
       const queryPrefix = `${prefix}/${serviceId}/${queryId}/`;
-      await t.step("after a TaskManager is killed the job restores from its S3 checkpoint", async () => {
-        const since = Date.now();
-        await eventually(
-          "a checkpoint in S3",
-          120_000,
-          async () => (await newestCheckpoint(storage, queryPrefix)) > since - 1000 || undefined,
-        );
-        const job = (await cluster.jobs()).find((j) =>
-          j.name === `${serviceId}query_${queryId}` && j.state === "RUNNING"
-        )!;
-        const [tm] = await cluster.taskManagersOf(job.jid);
-        const index = Number(tm!.replace("tm-", ""));
-        const killed = performance.now();
-        await kill9(cluster.taskManagers[index]!);
-        await produceIds(kafka, topic, 201, 300);
-        await assertCountedOnce(kafka, admin, counts, 201, 300);
-        console.log(
-          `TaskManager ${tm} killed: ids 201..300 counted ${Math.round(performance.now() - killed)} ms later`,
-        );
-        await cluster.startTaskManager(index);
-        await cluster.waitForTaskManagers(2);
-      });
+      if (
+        !(await t.step("after a TaskManager is killed the job restores from its S3 checkpoint", async () => {
+          const since = Date.now();
+          await eventually(
+            "a checkpoint in S3",
+            120_000,
+            async () => (await newestCheckpoint(storage, queryPrefix)) > since - 1000 || undefined,
+          );
+          const job = (await cluster.jobs()).find((j) =>
+            j.name === `${serviceId}query_${queryId}` && j.state === "RUNNING"
+          )!;
+          const [tm] = await cluster.taskManagersOf(job.jid);
+          const index = Number(tm!.replace("tm-", ""));
+          const killed = performance.now();
+          await kill9(cluster.taskManagers[index]!);
+          await produceIds(kafka, topic, 201, 300);
+          await assertCountedOnce(kafka, admin, counts, 201, 300);
+          console.log(
+            `TaskManager ${tm} killed: ids 201..300 counted ${Math.round(performance.now() - killed)} ms later`,
+          );
+          await cluster.startTaskManager(index);
+          await cluster.waitForTaskManagers(2);
+        }))
+      ) return;
 
-      await t.step("after the JobManager is killed and restarted a server resubmits the job from S3", async () => {
-        const since = Date.now();
-        await eventually(
-          "a checkpoint in S3 after the restore",
-          120_000,
-          async () => (await newestCheckpoint(storage, queryPrefix)) > since || undefined,
-        );
-        const killed = performance.now();
-        await kill9(cluster.jobManager!);
-        await cluster.startJobManager();
-        await cluster.waitForTaskManagers(2);
-        await eventually(
-          "the job running again",
-          180_000,
-          async () =>
-            (await cluster.jobs()).some((j) => j.name === `${serviceId}query_${queryId}` && j.state === "RUNNING") ||
-            undefined,
-        );
-        const running = performance.now();
-        await produceIds(kafka, topic, 301, 400);
-        await assertCountedOnce(kafka, admin, counts, 301, 400);
-        console.log(
-          `JobManager killed: job running again ${Math.round(running - killed)} ms later, ids 301..400 counted ${
-            Math.round(performance.now() - killed)
-          } ms after the kill`,
-        );
-        const live = (await cluster.jobs()).filter((j) =>
-          j.name === `${serviceId}query_${queryId}` && j.state !== "FINISHED" && j.state !== "CANCELED"
-        );
-        assert.equal(live.length, 1);
-      });
+      if (
+        !(await t.step("after the JobManager is killed and restarted a server resubmits the job from S3", async () => {
+          const since = Date.now();
+          await eventually(
+            "a checkpoint in S3 after the restore",
+            120_000,
+            async () => (await newestCheckpoint(storage, queryPrefix)) > since || undefined,
+          );
+          const killed = performance.now();
+          await kill9(cluster.jobManager!);
+          await cluster.startJobManager();
+          await cluster.waitForTaskManagers(2);
+          await eventually(
+            "the job running again",
+            180_000,
+            async () =>
+              (await cluster.jobs()).some((j) => j.name === `${serviceId}query_${queryId}` && j.state === "RUNNING") ||
+              undefined,
+          );
+          const running = performance.now();
+          await produceIds(kafka, topic, 301, 400);
+          await assertCountedOnce(kafka, admin, counts, 301, 400);
+          console.log(
+            `JobManager killed: job running again ${Math.round(running - killed)} ms later, ids 301..400 counted ${
+              Math.round(performance.now() - killed)
+            } ms after the kill`,
+          );
+          const live = (await cluster.jobs()).filter((j) =>
+            j.name === `${serviceId}query_${queryId}` && j.state !== "FINISHED" && j.state !== "CANCELED"
+          );
+          assert.equal(live.length, 1);
+        }))
+      ) return;
 
-      await t.step("TERMINATE through B cancels the job on the cluster", async () => {
-        await b.client.ksql(`TERMINATE ${queryId};`);
-        const jobs = (await cluster.jobs()).filter((j) => j.name === `${serviceId}query_${queryId}`);
-        assert.ok(jobs.every((j) => j.state === "CANCELED" || j.state === "FAILED"), JSON.stringify(jobs));
-      });
+      if (
+        !(await t.step("TERMINATE through B cancels the job on the cluster", async () => {
+          await b.client.ksql(`TERMINATE ${queryId};`);
+          const jobs = (await cluster.jobs()).filter((j) => j.name === `${serviceId}query_${queryId}`);
+          assert.ok(jobs.every((j) => j.state === "CANCELED" || j.state === "FAILED"), JSON.stringify(jobs));
+        }))
+      ) return;
     } finally {
       for (const child of children) await kill9(child);
       await cluster.stop();

@@ -25,6 +25,8 @@ import org.apache.flink.core.plugin.PluginManager;
  *                          unset: &lt;state dir&gt;/checkpoints
  *   FLINK_PLUGINS_DIR      Flink's plugins folder (the S3 file system); default .tools/jars/flink-plugins
  *   KSQLDB_SERVICE_ID      names the jobs on a shared cluster (default "tickpipe_")
+ *   FLINK_PARALLELISM      each job's parallelism (default 1; more uses more TaskManager slots,
+ *                          up to the source topic's partitions)
  *   AWS_ENDPOINT_URL_S3    an S3-compatible server (path-style access); AWS_REGION its region.
  *                          The credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) are read from the
  *                          environment by the S3 plugin itself and never put in a configuration.
@@ -35,8 +37,10 @@ final class EngineSettings {
   private final String checkpointRoot;
   private final String namespace;
   private final Path pluginsDir;
+  private final int parallelism;
 
-  private EngineSettings(URI restUrl, String checkpointRoot, String namespace, Path pluginsDir) {
+  private EngineSettings(URI restUrl, String checkpointRoot, String namespace, Path pluginsDir, int parallelism) {
+    this.parallelism = parallelism;
     this.restUrl = restUrl;
     this.checkpointRoot = checkpointRoot;
     this.namespace = namespace;
@@ -83,7 +87,12 @@ final class EngineSettings {
       root = dir.replaceAll("/+$", "") + "/" + namespace;
     }
     String plugins = env("FLINK_PLUGINS_DIR");
-    return new EngineSettings(restUrl, root, namespace, plugins != null ? Paths.get(plugins) : defaultPluginsDir());
+    String parallelism = env("FLINK_PARALLELISM") == null ? "1" : env("FLINK_PARALLELISM");
+    if (!parallelism.matches("[1-9][0-9]{0,3}")) {
+      throw new IllegalArgumentException("FLINK_PARALLELISM=\"" + parallelism + "\" is not a parallelism; set it to a whole number from 1, like \"2\"");
+    }
+    return new EngineSettings(restUrl, root, namespace, plugins != null ? Paths.get(plugins) : defaultPluginsDir(),
+        Integer.parseInt(parallelism));
   }
 
   private static String env(String name) {
@@ -104,6 +113,11 @@ final class EngineSettings {
     } catch (URISyntaxException | NullPointerException e) {
       return null;
     }
+  }
+
+  /** Each job's parallelism. */
+  int parallelism() {
+    return parallelism;
   }
 
   /** The Flink session cluster's REST address, or null for the embedded MiniCluster. */
@@ -157,6 +171,10 @@ final class EngineSettings {
     if (endpoint != null) {
       conf.setString("s3.endpoint", endpoint);
       conf.setString("s3.path.style.access", "true");
+      // S3-compatible servers (versitygw) reject the AWS SDK's multi-object delete: keep directory
+      // markers rather than deleting them after each write, and delete objects one by one
+      conf.setString("s3.directory.marker.retention", "keep");
+      conf.setString("s3.multiobjectdelete.enable", "false");
     }
     String region = env("AWS_REGION");
     if (region != null) conf.setString("s3.endpoint.region", region);

@@ -268,7 +268,7 @@ public final class FlinkEngine {
 
   private StreamTableEnvironment newEnv(Map<String, String> jobConf) {
     Map<String, String> all = new HashMap<>();
-    all.put("parallelism.default", "1");
+    all.put("parallelism.default", String.valueOf(settings.parallelism()));
     all.put("pipeline.generic-types", "true");
     all.put("table.exec.source.idle-timeout", "5 s");
     // ksqlDB drops rows whose key is NULL instead of failing the query
