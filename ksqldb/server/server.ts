@@ -176,14 +176,15 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
   catalog.onApply(() => {
     syncSoon ??= setTimeout(() => {
       syncSoon = undefined;
-      if (commands.ready) sync();
+      sync();
     }, 200);
   });
   let startWait: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([commands.started(), new Promise((resolve) => startWait = setTimeout(resolve, 10_000))]);
   clearTimeout(startWait);
-  if (commands.ready) await sync();
-  const timer = setInterval(() => commands.ready && sync(), (options.syncSeconds ?? 5) * 1000);
+  // an engine sync before the topic is read is harmless: the catalog's tables and queries follow once it is
+  await sync();
+  const timer = setInterval(sync, (options.syncSeconds ?? 5) * 1000);
 
   async function startQuery(
     request: Request,

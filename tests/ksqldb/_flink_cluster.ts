@@ -150,6 +150,7 @@ export class FlinkSessionCluster {
     return [
       `-Xmx${heap}`,
       "-XX:MaxDirectMemorySize=160m",
+      "-XX:TieredStopAtLevel=1",
       "-XX:MaxMetaspaceSize=192m",
       "-XX:+UseSerialGC",
       `-Dlog4j2.configurationFile=${join(this.dir, "conf", "log4j2.properties")}`,
@@ -170,7 +171,7 @@ export class FlinkSessionCluster {
       join(this.dir, "jobmanager.log"),
       flinkEnv(),
     );
-    await eventually("the Flink JobManager's REST API", 120_000, async () => {
+    await eventually("the Flink JobManager's REST API", 300_000, async () => {
       try {
         const response = await fetch(`${this.restUrl}/overview`);
         await response.body?.cancel();
@@ -190,7 +191,7 @@ export class FlinkSessionCluster {
 
   /** Waits until `count` TaskManagers are registered with the JobManager. */
   async waitForTaskManagers(count: number): Promise<void> {
-    await eventually(`${count} Flink TaskManager(s)`, 120_000, async () => {
+    await eventually(`${count} Flink TaskManager(s)`, 300_000, async () => {
       const response = await fetch(`${this.restUrl}/taskmanagers`);
       const body = await response.json() as { taskmanagers: unknown[] };
       return body.taskmanagers.length >= count || undefined;
@@ -262,7 +263,7 @@ export async function startEngine(options: EngineOptions): Promise<Deno.ChildPro
     join(options.stateDir, "engine.log"),
     env,
   );
-  await eventually("the Flink engine", 120_000, async () => {
+  await eventually("the Flink engine", 300_000, async () => {
     try {
       const response = await fetch(`http://127.0.0.1:${options.port}/health`);
       await response.body?.cancel();
@@ -298,7 +299,7 @@ export async function startServerProcess(
     },
     join(state, "server.log"),
   );
-  await eventually("the ksqlDB server process", 120_000, async () => {
+  await eventually("the ksqlDB server process", 300_000, async () => {
     try {
       const response = await fetch(`http://127.0.0.1:${options.port}/info`);
       await response.body?.cancel();

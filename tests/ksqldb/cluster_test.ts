@@ -75,7 +75,7 @@ async function latestCounts(kafka: Kafka, admin: Admin, topic: string): Promise<
 
 /** Waits until ids `from..to` all have a count, then asserts every id `1..to` was counted exactly once. */
 async function assertCountedOnce(kafka: Kafka, admin: Admin, topic: string, from: number, to: number) {
-  const counts = await eventually(`ids ${from}..${to} counted in ${topic}`, 180_000, async () => {
+  const counts = await eventually(`ids ${from}..${to} counted in ${topic}`, 300_000, async () => {
     const counts = await latestCounts(kafka, admin, topic);
     for (let id = from; id <= to; id++) if (!counts.has(id)) return undefined;
     return counts;
@@ -230,7 +230,7 @@ Deno.test(
           await cluster.waitForTaskManagers(2);
           await eventually(
             "the job running again",
-            180_000,
+            300_000,
             async () =>
               (await cluster.jobs()).some((j) => j.name === `${serviceId}query_${queryId}` && j.state === "RUNNING") ||
               undefined,
