@@ -48,11 +48,8 @@ export class CommandTopic {
   private constructor(options: CommandTopicOptions) {
     this.#options = options;
     this.topic = options.topic;
-    this.#producer = options.kafka.producer({
-      allowAutoTopicCreation: false,
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
+    // one request in flight keeps the records in the order they were written
+    this.#producer = options.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
     this.catalog = Catalog.withWriter((records) => this.#write(records));
     this.#started = this.#startWithRetries();
   }

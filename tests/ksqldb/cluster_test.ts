@@ -56,12 +56,17 @@ async function produceIds(kafka: Kafka, topic: string, from: number, to: number)
   const producer = kafka.producer();
   await producer.connect();
   const messages = [];
-  for (let id = from; id <= to; id++) messages.push({ value: JSON.stringify({ id, ticker: `T${id % 7}` }) });
+  for (let id = from; id <= to; id++) {
+    messages.push({ value: JSON.stringify({ id: String(id), ticker: `T${id % 7}` }) });
+  }
   await producer.send({ topic, acks: -1, messages });
   await producer.disconnect();
 }
 
-/** The latest count per id in the table's output topic (an upsert topic: the last record per key wins). */
+/**
+ * The latest count per id in the table's output topic (an upsert topic: the last record per key wins;
+ * the key is the id as a string, as the KAFKA key format writes a STRING key).
+ */
 async function latestCounts(kafka: Kafka, admin: Admin, topic: string): Promise<Map<number, number>> {
   const offsets = await admin.fetchTopicOffsets(topic);
   const total = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
@@ -140,7 +145,7 @@ Deno.test(
       if (
         !(await t.step("a statement applied on A is visible on B", async () => {
           await a.client.ksql(
-            `CREATE STREAM ${src} (id BIGINT, ticker STRING) WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='JSON');`,
+            `CREATE STREAM ${src} (id STRING, ticker STRING) WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='JSON');`,
           );
           const applied = performance.now();
           for (;;) {
