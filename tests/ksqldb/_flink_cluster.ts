@@ -191,7 +191,7 @@ export class FlinkSessionCluster {
 
   /** Waits until `count` TaskManagers are registered with the JobManager. */
   async waitForTaskManagers(count: number): Promise<void> {
-    await eventually(`${count} Flink TaskManager(s)`, 300_000, async () => {
+    await eventually(`${count} Flink TaskManager(s)`, 600_000, async () => {
       const response = await fetch(`${this.restUrl}/taskmanagers`);
       const body = await response.json() as { taskmanagers: unknown[] };
       return body.taskmanagers.length >= count || undefined;
