@@ -116,6 +116,8 @@ export class FlinkSessionCluster {
       "taskmanager.memory.network.max": "32mb",
       "taskmanager.memory.managed.size": "32mb",
       // a killed TaskManager is noticed in seconds, not Flink's default 50 s
+      // on a loaded machine the RPC actor system takes longer than its default 10 s to start
+      "pekko.startup-timeout": "120 s",
       "heartbeat.interval": 2000,
       "heartbeat.timeout": 8000,
       "io.tmp.dirs": join(dir, "tmp"),
