@@ -9,9 +9,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type KsqldbServer, serveKsqldb } from "../../ksqldb/server/server.ts";
 import { KsqldbClient } from "../../admin/ksql_client.ts";
+import { commandTopicName } from "../../ksqldb/server/command_topic.ts";
 import { createTopic, eventually, options, readTopic, testKafka, topicCount, uniqueName } from "./_stack.ts";
 
 const JARS = ".tools/jars/flink";
+/** A service id of this run's own, so its own command topic (deleted at the end). */
+const SERVICE_ID = `restart_test_${crypto.randomUUID().slice(0, 8)}_`;
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -38,7 +41,7 @@ async function startEngine(port: number, stateDir: string): Promise<Deno.ChildPr
     stdout: "null",
     stderr: "null",
   }).spawn();
-  await eventually("the Flink engine", 60_000, async () => {
+  await eventually("the Flink engine", 180_000, async () => {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/health`);
       await response.body?.cancel();
@@ -58,7 +61,7 @@ async function startServer(enginePort: number, stateDir: string): Promise<Ksqldb
     bootstrap: "localhost:29092",
     brokers: ["localhost:29092"],
     stateDir,
-    serviceId: "restart_test_",
+    serviceId: SERVICE_ID,
     maxRequestBytes: 1_048_576,
   }, { syncSeconds: 1 });
   await eventually("the server's healthcheck", 60_000, async () => {
@@ -178,7 +181,9 @@ Deno.test(
       await server.close();
       engine.kill("SIGTERM");
       await engine.status;
-      const left = (await admin.listTopics()).filter((t) => [topic, copy, counts].includes(t));
+      const left = (await admin.listTopics()).filter((t) =>
+        [topic, copy, counts, commandTopicName(SERVICE_ID)].includes(t)
+      );
       if (left.length > 0) await admin.deleteTopics({ topics: left });
       await admin.disconnect();
       await Deno.remove(state, { recursive: true });
