@@ -85,11 +85,8 @@ export async function withTestSink<T>(
   await admin.connect();
   try {
     await admin.createTopics({
-      topics: [{ topic, numPartitions: options.partitions ?? 3, replicationFactor: 1 }, {
-        topic: dlq,
-        numPartitions: 1,
-        replicationFactor: 1,
-      }],
+      // replication: the broker's default (1 on the single node, 3 on the cluster profile)
+      topics: [{ topic, numPartitions: options.partitions ?? 3 }, { topic: dlq, numPartitions: 1 }],
       waitForLeaders: true,
     });
     await registerConnector(CONNECT_URL, { name: connector, config: await testSinkConfig(topic, dlq, name) });
