@@ -1,7 +1,9 @@
 /**
- * The metastore: streams, tables and persistent queries, kept in one JSON file
- * (`.data/ksqldb/catalog.json` by default) that is replaced atomically on every
- * change, so they survive a restart of the server.
+ * The metastore: streams, tables and persistent queries. The server keeps it in
+ * a compacted Kafka topic (command_topic.ts), one record per stream, table or
+ * query, so that several servers share it; earlier versions kept it in one JSON
+ * file (`.data/ksqldb/catalog.json`, replaced atomically on every change), which
+ * {@link Catalog.open} still reads (and tests use).
  *
  * @module
  */
@@ -55,6 +57,18 @@ export interface CatalogQuery {
   readonly createdAt: number;
 }
 
+/**
+ * One entry of the catalog as the command topic keeps it: `source/<NAME>`,
+ * `query/<ID>` or `sequence`, with its value, or `null` once it is removed.
+ */
+export interface CatalogRecord {
+  readonly key: string;
+  readonly value: CatalogSource | CatalogQuery | number | null;
+}
+
+/** Writes changed records where the catalog is kept. */
+export type CatalogWriter = (records: readonly CatalogRecord[]) => Promise<void>;
+
 interface CatalogState {
   version: 1;
   sources: Record<string, CatalogSource>;
@@ -62,13 +76,21 @@ interface CatalogState {
   sequence: number;
 }
 
-/** The metastore, persisted to `file`. */
+/** The metastore, persisted to `file` or through a {@link CatalogWriter}. */
 export class Catalog {
   #file: string;
+  #writer: CatalogWriter | undefined;
   #state: CatalogState = { version: 1, sources: {}, queries: {}, sequence: 0 };
+  #listeners: (() => void)[] = [];
 
-  private constructor(file: string) {
+  private constructor(file: string, writer?: CatalogWriter) {
     this.#file = file;
+    this.#writer = writer;
+  }
+
+  /** An empty catalog whose changes go to `writer`; {@link apply} brings in what others wrote. */
+  static withWriter(writer: CatalogWriter): Catalog {
+    return new Catalog("", writer);
   }
 
   /**
@@ -96,6 +118,44 @@ export class Catalog {
   /** An in-memory catalog (tests). */
   static memory(): Catalog {
     return new Catalog("");
+  }
+
+  /** Every entry as a record (a migration writes them to the command topic). */
+  records(): CatalogRecord[] {
+    return [
+      ...this.sources().map((s) => ({ key: `source/${s.name}`, value: s })),
+      ...this.queries().map((q) => ({ key: `query/${q.id}`, value: q })),
+      { key: "sequence", value: this.#state.sequence },
+    ];
+  }
+
+  /**
+   * Applies a record read from the command topic (written by this server or
+   * another one) and tells the listeners.
+   *
+   * @throws {TypeError} When the key is none of `source/`, `query/`, `sequence`.
+   */
+  apply(record: CatalogRecord): void {
+    const { key, value } = record;
+    if (key === "sequence") {
+      this.#state.sequence = Math.max(this.#state.sequence, typeof value === "number" ? value : 0);
+    } else if (key.startsWith("source/")) {
+      const name = key.slice("source/".length);
+      if (value === null) delete this.#state.sources[name];
+      else this.#state.sources[name] = value as CatalogSource;
+    } else if (key.startsWith("query/")) {
+      const id = key.slice("query/".length);
+      if (value === null) delete this.#state.queries[id];
+      else this.#state.queries[id] = value as CatalogQuery;
+    } else {
+      throw new TypeError(`Unknown catalog record key "${key}"; expected source/<name>, query/<id> or sequence`);
+    }
+    for (const listener of this.#listeners) listener();
+  }
+
+  /** Calls `listener` after every {@link apply}. */
+  onApply(listener: () => void): void {
+    this.#listeners.push(listener);
   }
 
   /** Where it is kept. */
@@ -136,25 +196,25 @@ export class Catalog {
   /** Adds or replaces a source and saves. */
   async putSource(source: CatalogSource): Promise<void> {
     this.#state.sources[source.name] = source;
-    await this.#save();
+    await this.#save({ key: `source/${source.name}`, value: source });
   }
 
   /** Removes a source and saves. */
   async removeSource(name: string): Promise<void> {
     delete this.#state.sources[name];
-    await this.#save();
+    await this.#save({ key: `source/${name}`, value: null });
   }
 
   /** Adds a query and saves. */
   async putQuery(query: CatalogQuery): Promise<void> {
     this.#state.queries[query.id] = query;
-    await this.#save();
+    await this.#save({ key: `query/${query.id}`, value: query });
   }
 
   /** Removes a query and saves. */
   async removeQuery(id: string): Promise<void> {
     delete this.#state.queries[id];
-    await this.#save();
+    await this.#save({ key: `query/${id}`, value: null });
   }
 
   /** Saves the sequence counter. */
@@ -162,7 +222,11 @@ export class Catalog {
     await this.#save();
   }
 
-  async #save(): Promise<void> {
+  async #save(change?: CatalogRecord): Promise<void> {
+    if (this.#writer) {
+      await this.#writer([...(change ? [change] : []), { key: "sequence", value: this.#state.sequence }]);
+      return;
+    }
     if (this.#file === "") return;
     await Deno.mkdir(dirname(this.#file), { recursive: true });
     const temp = join(dirname(this.#file), `.catalog-${crypto.randomUUID()}.tmp`);

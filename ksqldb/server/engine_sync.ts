@@ -6,7 +6,7 @@
  */
 import type { Catalog } from "./catalog.ts";
 import type { FlinkEngineClient } from "./flink_engine_client.ts";
-import { flinkTableDdls } from "./flink_table_ddl.ts";
+import { flinkDropDdls, flinkTableDdls } from "./flink_table_ddl.ts";
 
 /** A persistent query's job state as the engine last reported it (`UNKNOWN` before it did). */
 export interface JobState {
@@ -21,6 +21,8 @@ export class EngineSync {
   #bootstrap: string;
   #engineBootId: string | undefined;
   #jobStates = new Map<string, JobState>();
+  /** The Flink tables registered in the engine, by source name: their DDL. */
+  #tables = new Map<string, string>();
 
   constructor(catalog: Catalog, engine: FlinkEngineClient, bootstrap: string) {
     this.#catalog = catalog;
@@ -29,18 +31,30 @@ export class EngineSync {
   }
 
   /**
-   * After an engine (re)start registers the catalog's tables again; starts every
-   * persistent query whose job is missing (from its last checkpoint).
+   * Registers in the engine the tables of the catalog's streams and tables it
+   * does not have yet (all of them after an engine restart; those another
+   * server created, read from the command topic) and drops those no longer in
+   * the catalog; starts every persistent query whose job is missing (from its
+   * last checkpoint; on a shared Flink cluster the engine finds a job another
+   * server started and does not start it twice).
    *
    * @throws {FlinkEngineError} When the engine does not answer.
    */
   async run(): Promise<void> {
     const health = await this.#engine.health();
-    if (health.bootId !== this.#engineBootId) {
-      const ddl = this.#catalog.sources().flatMap((s) => flinkTableDdls(s, this.#bootstrap));
-      if (ddl.length > 0) await this.#engine.ddl(ddl);
-      this.#engineBootId = health.bootId;
+    if (health.bootId !== this.#engineBootId) this.#tables.clear();
+    const wanted = new Map(this.#catalog.sources().map((s) => [s.name, flinkTableDdls(s, this.#bootstrap)]));
+    for (const [name, registered] of this.#tables) {
+      if (wanted.get(name)?.join(";\n") === registered) continue;
+      await this.#engine.ddl(flinkDropDdls(name));
+      this.#tables.delete(name);
     }
+    for (const [name, ddl] of wanted) {
+      if (this.#tables.has(name)) continue;
+      await this.#engine.ddl(ddl);
+      this.#tables.set(name, ddl.join(";\n"));
+    }
+    this.#engineBootId = health.bootId;
     const jobs = new Map((await this.#engine.jobs()).map((j) => [j.name, j]));
     for (const query of this.#catalog.queries()) {
       const job = jobs.get(query.id);

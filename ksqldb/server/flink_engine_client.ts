@@ -86,6 +86,10 @@ export class FlinkEngineClient {
     if (response.status === 400) {
       throw new KsqlError(`Flink rejected the translated statement: ${(parsed as { error?: string }).error ?? text}`);
     }
+    if (response.status === 503) {
+      // the engine runs but its Flink cluster does not answer; the message names FLINK_REST_URL and the fix
+      throw new FlinkEngineError((parsed as { error?: string }).error ?? text, { retriable: true });
+    }
     if (!response.ok) {
       throw new FlinkEngineError(`The Flink engine answered ${response.status} to ${method} ${path}: ${text}`, {
         retriable: response.status >= 500,

@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import type { Admin } from "kafkajs";
 import { kafkaClient } from "../../lib/kafka/mod.ts";
-import { Catalog } from "./catalog.ts";
+import { CommandTopic, commandTopicName } from "./command_topic.ts";
 import { FlinkEngineClient } from "./flink_engine_client.ts";
 import { ERROR_CODES, errorBody, httpStatus, KsqlError } from "./error.ts";
 import { KsqlExecutor, StatementFailure } from "./executor.ts";
@@ -125,15 +125,24 @@ export interface ServeOptions {
 }
 
 /**
- * Starts the server described by `config`: opens the catalog, connects to Kafka,
- * syncs the Flink engine (in the background until it answers) and serves the REST API.
+ * Starts the server described by `config`: opens the catalog's command topic
+ * (replayed, and followed, in the background until Kafka answers; an earlier
+ * version's catalog file is migrated into it), syncs the Flink engine (in the
+ * background until it answers) and serves the REST API.
  *
  * @throws {Error} When the port is taken or the catalog cannot be read.
  */
 export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = {}): Promise<KsqldbServer> {
-  const catalog = await Catalog.open(join(config.stateDir, "catalog.json"));
-  const admin: Admin = kafkaClient({ brokers: config.brokers, clientId: "tickpipe-ksqldb" }).admin();
+  const client = kafkaClient({ brokers: config.brokers, clientId: "tickpipe-ksqldb" });
+  const admin: Admin = client.admin();
   const kafka = kafkaConnection(admin);
+  const commands = CommandTopic.open({
+    kafka: client,
+    admin: kafka,
+    topic: commandTopicName(config.serviceId),
+    migrateFile: join(config.stateDir, "catalog.json"),
+  });
+  const catalog = commands.catalog;
   const engine = new FlinkEngineClient(config.engineUrl);
   const executor = new KsqlExecutor(catalog, engine, kafka, {
     bootstrap: config.bootstrap,
@@ -162,8 +171,19 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
       lastSyncError = message;
     }
   };
-  await sync();
-  const timer = setInterval(sync, (options.syncSeconds ?? 5) * 1000);
+  // the catalog read from the command topic (at start, or a statement another server applied): sync soon
+  let syncSoon: ReturnType<typeof setTimeout> | undefined;
+  catalog.onApply(() => {
+    syncSoon ??= setTimeout(() => {
+      syncSoon = undefined;
+      if (commands.ready) sync();
+    }, 200);
+  });
+  let startWait: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([commands.started(), new Promise((resolve) => startWait = setTimeout(resolve, 10_000))]);
+  clearTimeout(startWait);
+  if (commands.ready) await sync();
+  const timer = setInterval(() => commands.ready && sync(), (options.syncSeconds ?? 5) * 1000);
 
   async function startQuery(
     request: Request,
@@ -179,6 +199,7 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
     shutdown.signal.addEventListener("abort", stopQuery, { once: true });
     let query: RunningQuery;
     try {
+      await commands.catchUp();
       query = await executor.query(sql, properties, controller.signal);
     } catch (error) {
       throw new StatementFailure(error, sql.trim(), []);
@@ -277,6 +298,11 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
         if (typeof body.ksql !== "string") {
           throw new KsqlError('The request needs a "ksql" string', { errorCode: ERROR_CODES.badRequest });
         }
+        try {
+          await commands.catchUp();
+        } catch (error) {
+          throw new StatementFailure(error, body.ksql.trim(), []);
+        }
         const entities = await executor.execute(body.ksql, (body.streamsProperties ?? {}) as Record<string, unknown>);
         for (const entity of entities) for (const w of entity.warnings) console.warn(w.message);
         return json(entities);
@@ -314,9 +340,11 @@ export async function serveKsqldb(config: KsqldbConfig, options: ServeOptions = 
     executor,
     async close() {
       clearInterval(timer);
+      clearTimeout(syncSoon);
       shutdown.abort();
       for (const controller of running.values()) controller.abort();
       await server.finished;
+      await commands.close();
       await admin.disconnect();
     },
   };

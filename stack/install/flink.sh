@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Flink side of the ksqlDB-compatible server: Apache Flink's jars
 # from Maven Central plus the small engine that embeds them, both built by
-# ksqldb/flink/pom.xml into .tools/jars/flink/. A second run is a no-op while the
+# ksqldb/flink/pom.xml into .tools/jars/flink/, and Flink's S3 file system
+# plugin into .tools/jars/flink-plugins/. A second run is a no-op while the
 # pom, the engine's source and this script are unchanged (stamp:
 # .tools/jars/.flink-stamp).
 #
@@ -25,7 +26,7 @@ require_jdk_and_maven
 
 started=$SECONDS
 # Start clean so jars of a previous version never linger on the classpath
-rm -rf "$jars/flink" "$jars/flink-build" "$stamp"
+rm -rf "$jars/flink" "$jars/flink-build" "$jars/flink-plugins" "$stamp"
 mkdir -p "$jars"
 
 echo "Fetching Flink jars and building the Flink engine with Maven into $jars/flink"

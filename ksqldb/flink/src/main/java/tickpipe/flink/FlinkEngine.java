@@ -24,13 +24,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.runtime.client.DuplicateJobSubmissionException;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
@@ -60,11 +65,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * tickpipe's Flink engine: one in-process MiniCluster and a Flink SQL catalog behind a
- * small HTTP API on 127.0.0.1, used by the ksqlDB-compatible server (ksqldb/server/).
+ * tickpipe's Flink engine: a Flink SQL catalog behind a small HTTP API on 127.0.0.1, used by the
+ * ksqlDB-compatible server (ksqldb/server/). Its jobs run on an in-process MiniCluster, or, with
+ * FLINK_REST_URL set, on that Flink session cluster (the connector and UDF jars are shipped with
+ * each job). Checkpoints go to FLINK_CHECKPOINT_DIR (any Flink file system, e.g. s3://bucket/path
+ * through the S3 plugin in FLINK_PLUGINS_DIR), by default to the state directory.
+ *
+ * <p>Every persistent job runs under a deterministic Flink job id (its name and how many earlier
+ * runs the cluster remembers), so when several engines (one per ksqlDB server) submit the same
+ * query to one cluster, the cluster runs it once and the others are told "already running".
  *
  * <pre>
- *   GET    /health              {"status":"ok","bootId":..}
+ *   GET    /health              {"status":"ok","bootId":..}     503 when the Flink cluster does not answer
  *   POST   /ddl                 {"statements":[sql..]}          CREATE/DROP TABLE|VIEW in the shared catalog
  *   POST   /schema              {"sql":"SELECT .."}             the query's columns and types
  *   POST   /jobs                {"name","sql","conf":{..}}      start a persistent INSERT job (checkpointed, restored)
@@ -83,28 +95,17 @@ public final class FlinkEngine {
 
   private final String bootId = UUID.randomUUID().toString();
   private final Path stateDir;
+  private final EngineSettings settings;
   private final GenericInMemoryCatalog catalog = new GenericInMemoryCatalog("ksql", "ksql");
-  private final Map<String, QueryJob> jobs = new ConcurrentHashMap<>();
+  /** Jobs this engine submitted, for the savepoints of an embedded shutdown. */
+  private final Map<String, JobClient> submitted = new ConcurrentHashMap<>();
+  private ClusterRest cluster;
   /** Running push queries by name: set to stop one (DELETE /select/{name}). */
   private final Map<String, java.util.concurrent.atomic.AtomicBoolean> pushQueries = new ConcurrentHashMap<>();
   private final Object submitLock = new Object();
   private String restHost;
   private int restPort;
   private StreamTableEnvironment ddlEnv;
-
-  /** A persistent job this engine started. */
-  private static final class QueryJob {
-    final String name;
-    final JobClient client;
-    final long startedAt = System.currentTimeMillis();
-    volatile String error;
-    volatile boolean cancelled;
-
-    QueryJob(String name, JobClient client) {
-      this.name = name;
-      this.client = client;
-    }
-  }
 
   /** ksqlDB's ROWTIME: a TIMESTAMP_LTZ as epoch milliseconds. */
   public static final class EpochMillis extends ScalarFunction {
@@ -127,8 +128,9 @@ public final class FlinkEngine {
     }
   }
 
-  private FlinkEngine(Path stateDir) {
+  private FlinkEngine(Path stateDir, EngineSettings settings) {
     this.stateDir = stateDir;
+    this.settings = settings;
   }
 
   public static void main(String[] args) throws Exception {
@@ -143,7 +145,15 @@ public final class FlinkEngine {
         default -> throw new IllegalArgumentException("Unknown option \"" + args[i] + "\"; use --port, --state-dir, --slots");
       }
     }
-    FlinkEngine engine = new FlinkEngine(Paths.get(stateDir).toAbsolutePath());
+    Path state = Paths.get(stateDir).toAbsolutePath();
+    FlinkEngine engine;
+    try {
+      engine = new FlinkEngine(state, EngineSettings.fromEnvironment(state));
+    } catch (IllegalArgumentException e) {
+      LOG.error("{}", e.getMessage());
+      System.exit(2);
+      return;
+    }
     try {
       engine.start(port, slots);
     } catch (Throwable e) {
@@ -155,6 +165,62 @@ public final class FlinkEngine {
 
   private void start(int port, int slots) throws Exception {
     Files.createDirectories(stateDir.resolve("checkpoints"));
+    // Scratch space (start -Djava.io.tmpdir=<state-dir>/tmp so the planner jar lands here too);
+    // whatever a killed run left behind is removed
+    Path tmp = stateDir.resolve("tmp");
+    Files.createDirectories(tmp);
+    try (Stream<Path> stale = Files.list(tmp)) {
+      for (Path p : stale.filter(p -> !p.getFileName().toString().startsWith("hsperfdata")).toList()) deleteTree(p);
+    }
+    MiniCluster mini = null;
+    URI rest;
+    if (settings.restUrl() != null) {
+      rest = settings.restUrl();
+      LOG.info("Jobs run on the Flink cluster at {} (FLINK_REST_URL), checkpoints in {}", rest, settings.checkpointRoot());
+    } else {
+      mini = startMiniCluster(slots, tmp);
+      rest = mini.getRestAddress().get();
+      LOG.info("MiniCluster up ({} slots), REST on {}", slots, rest);
+    }
+    // After the MiniCluster (which initializes the file systems without plugins): checkpoints on s3:// need the plugin here too
+    FileSystem.initialize(settings.fileSystemConf(), settings.pluginManager());
+    restHost = rest.getHost();
+    restPort = rest.getPort();
+    cluster = new ClusterRest(rest, settings.restUrl() != null);
+    ddlEnv = newEnv(Map.of());
+
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+    server.setExecutor(Executors.newCachedThreadPool());
+    server.createContext("/", this::handle);
+    server.start();
+    // SIGTERM/SIGINT (supervisor stop, Ctrl-C): an embedded cluster savepoints the queries while it
+    // still runs, then exits; on a Flink cluster the queries go on running without this engine
+    MiniCluster embedded = mini;
+    for (String signal : List.of("TERM", "INT")) {
+      sun.misc.Signal.handle(new sun.misc.Signal(signal), received -> {
+        server.stop(0);
+        if (embedded != null) {
+          LOG.info("SIG{}: stopping the queries with savepoints", received.getName());
+          savepointAll();
+        } else {
+          LOG.info("SIG{}: exiting; the queries keep running on {}", received.getName(), settings.restUrl());
+        }
+        System.exit(0);
+      });
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.stop(0);
+      if (embedded == null) return;
+      try {
+        embedded.close();
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+    }));
+    LOG.info("Flink engine listening on http://127.0.0.1:{}", port);
+  }
+
+  private MiniCluster startMiniCluster(int slots, Path tmp) throws Exception {
     Configuration conf = new Configuration();
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.ADDRESS, "127.0.0.1");
@@ -170,46 +236,13 @@ public final class FlinkEngine {
     conf.setString("taskmanager.memory.network.min", "32mb");
     conf.setString("taskmanager.memory.network.max", "32mb");
     conf.setString("taskmanager.memory.managed.size", "32mb");
-    // Scratch space (start -Djava.io.tmpdir=<state-dir>/tmp so the planner jar lands here too);
-    // whatever a killed run left behind is removed
-    Path tmp = stateDir.resolve("tmp");
-    Files.createDirectories(tmp);
-    try (Stream<Path> stale = Files.list(tmp)) {
-      for (Path p : stale.filter(p -> !p.getFileName().toString().startsWith("hsperfdata")).toList()) deleteTree(p);
-    }
     conf.setString("io.tmp.dirs", tmp.toString());
     conf.setString("web.tmpdir", tmp.toString());
+    conf.addAll(settings.fileSystemConf());
     MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
         .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(slots).build());
     cluster.start();
-    URI rest = cluster.getRestAddress().get();
-    restHost = rest.getHost();
-    restPort = rest.getPort();
-    ddlEnv = newEnv(Map.of());
-    LOG.info("MiniCluster up ({} slots), REST on {}", slots, rest);
-
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
-    server.setExecutor(Executors.newCachedThreadPool());
-    server.createContext("/", this::handle);
-    server.start();
-    // SIGTERM/SIGINT (supervisor stop, Ctrl-C): savepoint the queries while the cluster still runs, then exit
-    for (String signal : List.of("TERM", "INT")) {
-      sun.misc.Signal.handle(new sun.misc.Signal(signal), received -> {
-        LOG.info("SIG{}: stopping the queries with savepoints", received.getName());
-        server.stop(0);
-        savepointAll();
-        System.exit(0);
-      });
-    }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.stop(0);
-      try {
-        cluster.close();
-      } catch (Exception ignored) {
-        // exiting anyway
-      }
-    }));
-    LOG.info("Flink engine listening on http://127.0.0.1:{}", port);
+    return cluster;
   }
 
   /**
@@ -218,13 +251,12 @@ public final class FlinkEngine {
    */
   private void savepointAll() {
     List<java.util.concurrent.CompletableFuture<String>> pending = new ArrayList<>();
-    for (QueryJob job : jobs.values()) {
-      job.cancelled = true;
-      String dir = stateDir.resolve("checkpoints").resolve(job.name).toUri().toString();
-      pending.add(job.client.stopWithSavepoint(false, dir, org.apache.flink.core.execution.SavepointFormatType.CANONICAL)
+    for (Map.Entry<String, JobClient> job : submitted.entrySet()) {
+      String dir = settings.checkpointDir(job.getKey()).toUri().toString();
+      pending.add(job.getValue().stopWithSavepoint(false, dir, org.apache.flink.core.execution.SavepointFormatType.CANONICAL)
           .whenComplete((path, error) -> {
-            if (error == null) LOG.info("Stopped query {} with savepoint {}", job.name, path);
-            else LOG.warn("Query {} stopped without a savepoint ({}); it resumes from its last checkpoint", job.name, rootMessage(error));
+            if (error == null) LOG.info("Stopped query {} with savepoint {}", job.getKey(), path);
+            else LOG.warn("Query {} stopped without a savepoint ({}); it resumes from its last checkpoint", job.getKey(), rootMessage(error));
           }));
     }
     try {
@@ -243,7 +275,7 @@ public final class FlinkEngine {
     all.put("table.exec.sink.not-null-enforcer", "DROP");
     all.putAll(jobConf);
     Configuration conf = Configuration.fromMap(all);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(restHost, restPort, conf);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(restHost, restPort, conf, settings.shippedJars());
     StreamTableEnvironment tEnv = StreamTableEnvironment.create(env, EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
     tEnv.registerCatalog("ksql", catalog);
     tEnv.useCatalog("ksql");
@@ -259,8 +291,13 @@ public final class FlinkEngine {
     String path = exchange.getRequestURI().getPath();
     try {
       if (method.equals("GET") && path.equals("/health")) {
+        Optional<String> down = cluster.unreachable();
+        if (down.isPresent()) {
+          reply(exchange, 503, NODES.objectNode().put("status", "down").put("bootId", bootId).put("error", down.get()));
+          return;
+        }
         Runtime runtime = Runtime.getRuntime();
-        ObjectNode out = NODES.objectNode().put("status", "ok").put("bootId", bootId).put("jobs", jobs.size())
+        ObjectNode out = NODES.objectNode().put("status", "ok").put("bootId", bootId).put("jobs", submitted.size())
             .put("pushQueries", pushQueries.size()).put("rssBytes", residentBytes()).put("heapUsedBytes", runtime.totalMemory() - runtime.freeMemory())
             .put("heapMaxBytes", runtime.maxMemory());
         out.set("pushQueryNames", NODES.arrayNode().addAll(pushQueries.keySet().stream().sorted().map(NODES::textNode).toList()));
@@ -294,6 +331,13 @@ public final class FlinkEngine {
         reply(exchange, 200, NODES.objectNode().put("stopped", stop != null));
       } else {
         reply(exchange, 404, NODES.objectNode().put("error", "No route " + method + " " + path));
+      }
+    } catch (ClusterRest.Unreachable e) {
+      LOG.warn("{} {} failed: {}", method, path, e.getMessage());
+      try {
+        reply(exchange, 503, NODES.objectNode().put("error", e.getMessage()));
+      } catch (IOException ignored) {
+        // client went away
       }
     } catch (Throwable e) {
       LOG.warn("{} {} failed: {}", method, path, rootMessage(e));
@@ -463,101 +507,158 @@ public final class FlinkEngine {
     return name;
   }
 
-  /** The newest completed checkpoint of a query, if any. */
-  private Optional<Path> latestCheckpoint(String name) throws IOException {
-    Path dir = stateDir.resolve("checkpoints").resolve(name);
-    if (!Files.isDirectory(dir)) return Optional.empty();
-    try (Stream<Path> paths = Files.walk(dir, 2)) {
-      return paths
-          .filter(p -> (p.getFileName().toString().startsWith("chk-") || p.getFileName().toString().startsWith("savepoint-"))
-              && Files.exists(p.resolve("_metadata")))
-          .max(Comparator.comparingLong(p -> {
-            try {
-              return Files.getLastModifiedTime(p.resolve("_metadata")).toMillis();
-            } catch (IOException e) {
-              return 0L;
-            }
-          }));
+  /** The newest completed checkpoint or savepoint of a query, if any (on any Flink file system). */
+  private Optional<org.apache.flink.core.fs.Path> latestCheckpoint(String name) throws IOException {
+    org.apache.flink.core.fs.Path dir = settings.checkpointDir(name);
+    FileSystem fs = dir.getFileSystem();
+    // <dir>/<job id>/chk-N/_metadata (checkpoints) and <dir>/savepoint-*/_metadata
+    List<org.apache.flink.core.fs.Path> snapshots = new ArrayList<>();
+    for (FileStatus top : list(fs, dir)) {
+      if (!top.isDir()) continue;
+      if (isSnapshot(top.getPath())) snapshots.add(top.getPath());
+      else for (FileStatus child : list(fs, top.getPath())) if (child.isDir() && isSnapshot(child.getPath())) snapshots.add(child.getPath());
+    }
+    org.apache.flink.core.fs.Path newest = null;
+    long newestTime = Long.MIN_VALUE;
+    for (org.apache.flink.core.fs.Path snapshot : snapshots) {
+      FileStatus metadata;
+      try {
+        metadata = fs.getFileStatus(new org.apache.flink.core.fs.Path(snapshot, "_metadata"));
+      } catch (java.io.FileNotFoundException inProgress) {
+        continue;
+      }
+      if (metadata.getModificationTime() > newestTime) {
+        newest = snapshot;
+        newestTime = metadata.getModificationTime();
+      }
+    }
+    return Optional.ofNullable(newest);
+  }
+
+  private static boolean isSnapshot(org.apache.flink.core.fs.Path path) {
+    return path.getName().startsWith("chk-") || path.getName().startsWith("savepoint-");
+  }
+
+  private static List<FileStatus> list(FileSystem fs, org.apache.flink.core.fs.Path dir) throws IOException {
+    try {
+      FileStatus[] found = fs.listStatus(dir);
+      return found == null ? List.of() : List.of(found);
+    } catch (java.io.FileNotFoundException none) {
+      return List.of();
     }
   }
 
+  /**
+   * The Flink job id of run {@code attempt} of job {@code jobName}: the same on every engine, so
+   * that of two engines submitting the same query the cluster accepts one.
+   */
+  static JobID jobId(String jobName, int attempt) {
+    UUID uuid = UUID.nameUUIDFromBytes((jobName + "#" + attempt).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return new JobID(uuid.getLeastSignificantBits(), uuid.getMostSignificantBits());
+  }
+
+  private static boolean isDuplicate(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof DuplicateJobSubmissionException) return true;
+      String message = String.valueOf(t.getMessage());
+      if (message.contains("DuplicateJobSubmissionException") || message.contains("has already been submitted")) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Starts query {@code name} unless the cluster runs it already (submitted by this engine or
+   * another one): its jobs are looked up by name, and a new run gets the deterministic id of
+   * {@link #jobId}, which the cluster refuses as a duplicate when another engine won the race.
+   */
   private ObjectNode submitJob(JsonNode body) throws Exception {
     String name = safeName(body.path("name").asText());
     String sql = body.path("sql").asText();
-    QueryJob existing = jobs.get(name);
-    if (existing != null && !existing.cancelled && existing.error == null
-        && !existing.client.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
-      return jobJson(existing);
-    }
-    Map<String, String> conf = new HashMap<>();
-    Path checkpoints = stateDir.resolve("checkpoints").resolve(name);
-    conf.put(CheckpointingOptions.CHECKPOINTING_INTERVAL.key(), body.path("checkpointInterval").asText("10 s"));
-    conf.put(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(), checkpoints.toUri().toString());
-    conf.put(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION.key(), "RETAIN_ON_CANCELLATION");
-    conf.put(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS.key(), "2");
-    conf.put("state.backend.type", "hashmap");
-    conf.put("pipeline.name", name);
-    conf.put("restart-strategy.type", "exponential-delay");
-    body.path("conf").fields().forEachRemaining(e -> conf.put(e.getKey(), e.getValue().asText()));
-    boolean resume = body.path("restore").asBoolean(true);
-    // a new query never restores the state of an older one that had the same name
-    if (!resume) deleteTree(checkpoints);
-    Optional<Path> restore = resume ? latestCheckpoint(name) : Optional.empty();
-    restore.ifPresent(p -> {
-      conf.put(StateRecoveryOptions.SAVEPOINT_PATH.key(), p.toUri().toString());
-      conf.put(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE.key(), "true");
-    });
-    TableResult result;
+    String jobName = settings.jobName(name);
     synchronized (submitLock) {
-      result = newEnv(conf).executeSql(sql);
-    }
-    JobClient client = result.getJobClient().orElseThrow(() -> new IllegalStateException("Statement started no job: " + sql));
-    QueryJob job = new QueryJob(name, client);
-    client.getJobExecutionResult().whenComplete((r, t) -> {
-      if (t != null && !job.cancelled) {
-        job.error = rootMessage(t);
-        LOG.warn("Query {} failed: {}", name, job.error);
-      }
-    });
-    jobs.put(name, job);
-    LOG.info("Started query {} as job {}{}", name, client.getJobID(), restore.map(p -> ", restored from " + p).orElse(""));
-    ObjectNode out = jobJson(job);
-    restore.ifPresent(p -> out.put("restoredFrom", p.toString()));
-    return out;
-  }
-
-  private ObjectNode jobJson(QueryJob job) {
-    ObjectNode out = NODES.objectNode().put("name", job.name).put("jobId", job.client.getJobID().toString())
-        .put("startedAt", job.startedAt);
-    String state;
-    try {
-      state = job.client.getJobStatus().get(5, TimeUnit.SECONDS).name();
-    } catch (Exception e) {
-      state = job.error != null ? "FAILED" : (job.cancelled ? "CANCELED" : "UNKNOWN");
-    }
-    out.put("state", state);
-    if (job.error != null) out.put("error", job.error);
-    return out;
-  }
-
-  private ArrayNode listJobs() {
-    ArrayNode out = NODES.arrayNode();
-    for (QueryJob job : jobs.values()) out.add(jobJson(job));
-    return out;
-  }
-
-  private ObjectNode cancelJob(String name, boolean purge) throws Exception {
-    QueryJob job = jobs.remove(name);
-    if (job != null) {
-      job.cancelled = true;
+      List<ClusterRest.Job> runs = cluster.jobsNamed(jobName);
+      Optional<ClusterRest.Job> live = runs.stream().filter(j -> !j.terminal()).findFirst();
+      if (live.isPresent()) return jobJson(name, live.get()).put("alreadyRunning", true);
+      JobID jobId = jobId(jobName, runs.size());
+      Map<String, String> conf = new HashMap<>();
+      org.apache.flink.core.fs.Path checkpoints = settings.checkpointDir(name);
+      conf.put(CheckpointingOptions.CHECKPOINTING_INTERVAL.key(), body.path("checkpointInterval").asText("10 s"));
+      conf.put(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(), checkpoints.toUri().toString());
+      conf.put(CheckpointingOptions.SAVEPOINT_DIRECTORY.key(), checkpoints.toUri().toString());
+      conf.put(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION.key(), "RETAIN_ON_CANCELLATION");
+      conf.put(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS.key(), "2");
+      conf.put("state.backend.type", "hashmap");
+      conf.put("pipeline.name", jobName);
+      conf.put(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID.key(), jobId.toHexString());
+      conf.put("restart-strategy.type", "exponential-delay");
+      body.path("conf").fields().forEachRemaining(e -> conf.put(e.getKey(), e.getValue().asText()));
+      boolean resume = body.path("restore").asBoolean(true);
+      // a new query never restores the state of an older one that had the same name
+      if (!resume) checkpoints.getFileSystem().delete(checkpoints, true);
+      Optional<org.apache.flink.core.fs.Path> restore = resume ? latestCheckpoint(name) : Optional.empty();
+      restore.ifPresent(p -> {
+        conf.put(StateRecoveryOptions.SAVEPOINT_PATH.key(), p.toUri().toString());
+        conf.put(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE.key(), "true");
+      });
+      TableResult result;
       try {
-        job.client.cancel().get(30, TimeUnit.SECONDS);
+        result = newEnv(conf).executeSql(sql);
       } catch (Exception e) {
-        LOG.info("Cancel of {}: {}", name, rootMessage(e));
+        if (!isDuplicate(e)) throw e;
+        LOG.info("Query {} is already running as job {} (submitted by another engine)", name, jobId);
+        return NODES.objectNode().put("name", name).put("jobId", jobId.toHexString()).put("state", "RUNNING")
+            .put("startedAt", System.currentTimeMillis()).put("alreadyRunning", true);
       }
+      JobClient client = result.getJobClient().orElseThrow(() -> new IllegalStateException("Statement started no job: " + sql));
+      submitted.put(name, client);
+      LOG.info("Started query {} as job {}{}", name, client.getJobID(), restore.map(p -> ", restored from " + p).orElse(""));
+      ObjectNode out = NODES.objectNode().put("name", name).put("jobId", client.getJobID().toString()).put("state", "RUNNING")
+          .put("startedAt", System.currentTimeMillis());
+      restore.ifPresent(p -> out.put("restoredFrom", p.toString()));
+      return out;
     }
-    if (purge) deleteTree(stateDir.resolve("checkpoints").resolve(safeName(name)));
-    return NODES.objectNode().put("name", name).put("cancelled", job != null);
+  }
+
+  private ObjectNode jobJson(String name, ClusterRest.Job job) {
+    ObjectNode out = NODES.objectNode().put("name", name).put("jobId", job.id()).put("startedAt", job.startTime())
+        .put("state", job.state());
+    if (job.state().equals("FAILED")) out.put("error", cluster.failure(job.id()).orElse("the job failed"));
+    return out;
+  }
+
+  /** This service's persistent jobs on the cluster: per query its running job, else its newest. */
+  private ArrayNode listJobs() throws IOException {
+    Map<String, ClusterRest.Job> byQuery = new HashMap<>();
+    for (ClusterRest.Job job : cluster.jobs()) {
+      String name = settings.queryName(job.name());
+      if (name == null) continue;
+      ClusterRest.Job seen = byQuery.get(name);
+      boolean better = seen == null || (seen.terminal() && !job.terminal())
+          || (seen.terminal() == job.terminal() && job.startTime() > seen.startTime());
+      if (better) byQuery.put(name, job);
+    }
+    ArrayNode out = NODES.arrayNode();
+    byQuery.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> out.add(jobJson(e.getKey(), e.getValue())));
+    return out;
+  }
+
+  /** Cancels query {@code name}'s running jobs on the cluster (whoever submitted them) and waits up to 30 s for them to end. */
+  private ObjectNode cancelJob(String name, boolean purge) throws Exception {
+    safeName(name);
+    submitted.remove(name);
+    String jobName = settings.jobName(name);
+    List<ClusterRest.Job> live = cluster.jobsNamed(jobName).stream().filter(j -> !j.terminal()).toList();
+    for (ClusterRest.Job job : live) cluster.cancel(job.id());
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!live.isEmpty() && System.currentTimeMillis() < deadline
+        && cluster.jobsNamed(jobName).stream().anyMatch(j -> !j.terminal())) {
+      Thread.sleep(200);
+    }
+    if (purge) {
+      org.apache.flink.core.fs.Path dir = settings.checkpointDir(name);
+      dir.getFileSystem().delete(dir, true);
+    }
+    return NODES.objectNode().put("name", name).put("cancelled", !live.isEmpty());
   }
 
   private static void deleteTree(Path dir) throws IOException {
