@@ -3,8 +3,9 @@
  * real nodes on one machine, all on loopback and supervised: 3 Kafka brokers
  * that are also the 3 voters of the KRaft quorum, 2 Kafka Connect workers in one
  * group, a Flink session cluster (ZooKeeper for its leader election, 1
- * JobManager, 2 TaskManagers), the ksqlDB server, and 2 archivers in one
- * consumer group. PostgreSQL/FerretDB, S3, Mongo Express and the console are
+ * JobManager, 2 TaskManagers), 2 ksqlDB servers sharing one catalog (each with
+ * its Flink engine, which plans its queries and submits them to the session
+ * cluster), and 2 archivers in one consumer group. PostgreSQL/FerretDB, S3, Mongo Express and the console are
  * the single node's.
  *
  * @module
@@ -26,6 +27,8 @@ export const CLUSTER_PORTS = Object.freeze({
   flinkBlob: 6124,
   taskManagerRpc: [6125, 6126],
   taskManagerData: [6135, 6136],
+  ksqldb: [PORTS.ksqldb, 8188],
+  flinkEngine: [PORTS.flinkEngine, 8189],
 });
 
 /** 1-based node numbers of `ports`. */
@@ -254,6 +257,55 @@ function single(name: string, changes: Partial<Service> = {}): Service {
   return { ...service, ...changes };
 }
 
+/** ksqlDB server `n`'s Flink engine: plans and submits its queries to the session cluster, checkpoints on S3. */
+function flinkEngine(n: number): Service {
+  const service = single("flink");
+  const command = [...service.command];
+  const at = (flag: string) => command.indexOf(flag) + 1;
+  command[at("--port")] = String(CLUSTER_PORTS.flinkEngine[n - 1]);
+  command[at("--state-dir")] = join(DATA, `flink-engine-${n}`);
+  command[command.findIndex((a) => a.startsWith("-Xmx"))] = "-Xmx256m";
+  return {
+    ...service,
+    name: `flink-engine-${n}`,
+    dependsOn: [JOB_MANAGER.name],
+    title: `ksqlDB server ${n}'s Flink engine: submits its queries to the session cluster`,
+    ports: [CLUSTER_PORTS.flinkEngine[n - 1]!],
+    command,
+    env: {
+      ...FLINK_ENV,
+      FLINK_REST_URL: `http://127.0.0.1:${CLUSTER_PORTS.flinkRest}`,
+      FLINK_CHECKPOINT_DIR: "s3://%(ENV_S3_BUCKET)s/flink/checkpoints",
+    },
+    probe: { kind: "http", url: `http://127.0.0.1:${CLUSTER_PORTS.flinkEngine[n - 1]}/health`, expect: [200] },
+    startSeconds: 120,
+    url: `http://127.0.0.1:${CLUSTER_PORTS.flinkEngine[n - 1]} (internal)`,
+  };
+}
+
+/** ksqlDB server `n`: same service id, so the same catalog (its command topic) and the same Flink jobs. */
+function ksqldbServer(n: number): Service {
+  const port = CLUSTER_PORTS.ksqldb[n - 1];
+  const service = kafkaClientOf("ksqldb");
+  return {
+    ...service,
+    name: `ksqldb-${n}`,
+    dependsOn: [KAFKA_NODES[0]!.name, `flink-engine-${n}`],
+    title: `ksqlDB REST API, server ${n} of 2 (one catalog, queries on the Flink session cluster)`,
+    ports: [port!],
+    env: {
+      ...service.env,
+      KSQLDB_PORT: String(port),
+      FLINK_ENGINE_URL: `http://127.0.0.1:${CLUSTER_PORTS.flinkEngine[n - 1]}`,
+      KSQLDB_STATE_DIR: n === 1 ? ".data/ksqldb" : `.data/ksqldb/server-${n}`,
+    },
+    probe: { kind: "http", url: `http://127.0.0.1:${port}/healthcheck`, expect: [200] },
+    // healthy once its engine has every query of the catalog on the session cluster
+    startSeconds: 240,
+    url: `http://localhost:${port}`,
+  };
+}
+
 /** The single node's Kafka client `name`, bootstrapping from every broker so it starts while one is down. */
 function kafkaClientOf(name: string, changes: Partial<Service> = {}): Service {
   const service = single(name, changes);
@@ -283,8 +335,8 @@ export const CLUSTER_SERVICES: readonly Service[] = Object.freeze([
   single("mongo-express"),
   JOB_MANAGER,
   ...TASK_MANAGERS,
-  single("flink"),
-  kafkaClientOf("ksqldb", { dependsOn: [KAFKA_NODES[0]!.name, "flink"] }),
+  ...CLUSTER_PORTS.ksqldb.map((_, i) => flinkEngine(i + 1)),
+  ...CLUSTER_PORTS.ksqldb.map((_, i) => ksqldbServer(i + 1)),
   kafkaClientOf("console", { dependsOn: [KAFKA_NODES[0]!.name] }),
   kafkaClientOf("producer", { env: { KAFKA_TOPIC_REPLICATION: "3" } }),
   ...ARCHIVERS,
