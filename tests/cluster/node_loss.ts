@@ -11,17 +11,15 @@
  * The file name has no `_test` on purpose: `deno test` (task test) skips it.
  */
 import assert from "node:assert/strict";
-import { MongoClient } from "mongodb";
 import { kafkaClient } from "../../lib/kafka/mod.ts";
-import { s3Client } from "../../lib/s3/mod.ts";
-import { consumerConfig } from "../../lib/archive/mod.ts";
 import { CLUSTER_BOOTSTRAP, CLUSTER_PORTS } from "../../stack/cluster.ts";
 import { currentProfile } from "../../stack/profile.ts";
 import { control, programTable } from "../../chaos/faults.ts";
 import { rssByProgram } from "../../chaos/load.ts";
 import { countTopic, tally, topicEnds } from "../../chaos/count.ts";
 import { recordId } from "../../chaos/records.ts";
-import { failed, formatTable, runScenario, type ScenarioResult, type Target } from "../../chaos/scenarios.ts";
+import { failed, formatTable, runScenario, type ScenarioResult } from "../../chaos/scenarios.ts";
+import { liveTarget } from "../../chaos/live_target.ts";
 import {
   connectorRunning,
   fullyReplicated,
@@ -80,19 +78,8 @@ Deno.test("cluster profile: losing any one node loses no record id", options, as
     "cluster",
     'the cluster profile is not what runs; start it with "task up:cluster"',
   );
-  const config = consumerConfig();
-  const mongo = new MongoClient(Deno.env.get("MONGO_URL") ?? "mongodb://127.0.0.1:27017", {
-    serverSelectionTimeoutMS: 5_000,
-  });
-  const s3 = s3Client(config.s3);
-  const target: Target = {
-    topic: config.topic,
-    kafka,
-    collection: mongo.db("mydb").collection("api"),
-    s3,
-    bucket: config.s3.bucket,
-    archivePrefix: `${config.prefix}/${config.topic}/`,
-  };
+  const live = liveTarget(kafka);
+  const { target, groupId } = live;
   const jobs = await runningJobs();
   assert.ok(
     jobs && jobs.length > 0,
@@ -111,7 +98,7 @@ Deno.test("cluster profile: losing any one node loses no record id", options, as
     {
       name: "kill-broker",
       program: "kafka-2",
-      whole: async () => await programRunning("kafka-2") && await fullyReplicated(kafka, [config.topic, QUOTES]),
+      whole: async () => await programRunning("kafka-2") && await fullyReplicated(kafka, [target.topic, QUOTES]),
     },
     {
       name: "kill-connect-worker",
@@ -146,7 +133,7 @@ Deno.test("cluster profile: losing any one node loses no record id", options, as
     {
       name: "kill-archiver",
       program: "consumer-1",
-      whole: async () => await programRunning("consumer-1") && await archiverMembers(config.groupId) === 2,
+      whole: async () => await programRunning("consumer-1") && await archiverMembers(groupId) === 2,
     },
   ];
   const only = Deno.env.get("TICKPIPE_NODE_LOSS")?.split(",");
@@ -176,7 +163,6 @@ Deno.test("cluster profile: losing any one node loses no record id", options, as
     if (producerRan) await control("start", "producer");
     console.log(`\nNode losses\n${formatTable(results)}`);
     console.log(`time until whole again (s): ${JSON.stringify(Object.fromEntries(wholeAgainSeconds))}`);
-    await mongo.close();
-    s3.destroy();
+    await live.close();
   }
 });
