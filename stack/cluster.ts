@@ -98,6 +98,9 @@ export function zookeeperProperties(): ConfigFile {
     "maxSessionTimeout=60000",
     "admin.enableServer=false",
     "4lw.commands.whitelist=ruok,srvr,mntr",
+    // keep 3 snapshots, purge the rest daily
+    "autopurge.snapRetainCount=3",
+    "autopurge.purgeInterval=24",
     "",
   ].join("\n");
   return { name: "zookeeper.properties", text };
