@@ -82,12 +82,15 @@ export interface NodeLoss {
   readonly meanwhile?: (signal: AbortSignal) => Promise<string>;
 }
 
+/** How long {@linkcode nodeLoss} waits after a kill to see the node kind broken. */
+const NOTICE_TIMEOUT_MS = 45_000;
+
 /** What {@linkcode nodeLoss} measured, in the order the scenarios ran. */
 export const wholeAgainSeconds = new Map<string, number | undefined>();
 
 /**
- * Kills `loss.program` with SIGKILL a third into a flow of `records` records over `durationMs`, and notes how
- * long until `loss.whole()` (at most `wholeTimeoutMs`).
+ * Kills `loss.program` with SIGKILL a third into a flow of `records` records over `durationMs`, and notes when
+ * `loss.whole()` first failed and how long from the kill until it holds again (at most `wholeTimeoutMs`).
  */
 export function nodeLoss(loss: NodeLoss, records: number, durationMs: number, wholeTimeoutMs = 600_000): Scenario {
   return {
@@ -101,8 +104,19 @@ export function nodeLoss(loss: NodeLoss, records: number, durationMs: number, wh
       ctx.note(`killed ${loss.program} at ${ctx.sent()} sent`);
       const stop = new AbortController();
       const meanwhile = loss.meanwhile?.(stop.signal);
-      // the kill is noticed after a heartbeat or two: before that the kind may still look whole
-      await sleep(3_000);
+      // a kill is noticed after a heartbeat or two (a TaskManager's after the JobManager's heartbeat timeout, or
+      // when its restarted self registers again): until then the kind still looks whole, so wait to see it broken
+      let noticed: number | undefined;
+      while (Date.now() - killedAt < NOTICE_TIMEOUT_MS) {
+        if (!await loss.whole()) {
+          noticed = (Date.now() - killedAt) / 1000;
+          break;
+        }
+        await sleep(500);
+      }
+      ctx.note(
+        noticed === undefined ? `no outage seen in ${NOTICE_TIMEOUT_MS / 1000} s` : `broken at ${noticed.toFixed(0)} s`,
+      );
       let seconds: number | undefined;
       while (Date.now() - killedAt < wholeTimeoutMs) {
         if (await loss.whole()) {
