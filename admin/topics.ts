@@ -2,7 +2,7 @@
  * Topic tools: `deno task topics list|create|describe|ensure`.
  *
  *   deno task topics list
- *   deno task topics create <name> [--partitions 3] [--replication 1]
+ *   deno task topics create <name> [--partitions 3] [--replication N, default: the brokers' default.replication.factor]
  *   deno task topics describe <name>
  *   deno task topics ensure              # the pipeline's topics (api-data, api-data-dlq)
  *
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       console.table(await listTopics(admin));
     } else if (command === "create" && name) {
       const partitions = Number(values.partitions ?? 3);
-      const replication = Number(values.replication ?? 1);
+      const replication = Number(values.replication ?? -1);
       if (!Number.isInteger(partitions) || partitions < 1) {
         throw new RangeError(`--partitions "${values.partitions}" is not a positive whole number`);
       }

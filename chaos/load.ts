@@ -26,7 +26,7 @@ export interface LoadResult {
 }
 
 /** Resident memory of each program's process tree now, MiB (from ps). */
-async function rssByProgram(): Promise<Map<string, number>> {
+export async function rssByProgram(): Promise<Map<string, number>> {
   const table = await programTable();
   const ps = await new Deno.Command("ps", { args: ["-e", "-o", "pid=,ppid=,rss="] }).output();
   const procs = new TextDecoder().decode(ps.stdout).trim().split("\n").map((l) => l.trim().split(/\s+/).map(Number));

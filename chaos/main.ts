@@ -15,15 +15,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { MongoClient } from "mongodb";
 import { kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
-import { s3Client } from "../lib/s3/mod.ts";
-import { consumerConfig } from "../lib/archive/mod.ts";
 import { runMain } from "../lib/util/mod.ts";
 import { requireStack } from "../tests/_stack_guard.ts";
 import { task } from "../tests/_task.ts";
 import { control, programTable } from "./faults.ts";
 import { formatLoad, runLoad } from "./load.ts";
+import { liveTarget } from "./live_target.ts";
 import {
   brokerKill,
   connectKill,
@@ -34,7 +32,6 @@ import {
   runScenario,
   type Scenario,
   serverOutage,
-  type Target,
 } from "./scenarios.ts";
 
 /** How long S3 stays down: longer than the 89 s in which the old consumer crash-looped 40 times, and far longer than supervisord's old retry window (3 quick exits, about 6 s of backoff). */
@@ -74,21 +71,8 @@ async function main(): Promise<void> {
     throw new RangeError(`--load-minutes must be a positive number, got "${values["load-minutes"]}"`);
   }
   await requireStack(["kafka", "s3", "mongo", "connect", "ksqldb"]);
-  const config = consumerConfig();
-  const kafka = kafkaClient(kafkaSettings("tickpipe-chaos"));
-  const mongo = new MongoClient(Deno.env.get("MONGO_URL") ?? "mongodb://127.0.0.1:27017", {
-    serverSelectionTimeoutMS: 5_000,
-  });
-  const s3 = s3Client(config.s3);
-  const target: Target = {
-    topic: config.topic,
-    kafka,
-    collection: mongo.db("mydb").collection("api"),
-    s3,
-    bucket: config.s3.bucket,
-    archivePrefix: `${config.prefix}/${config.topic}/`,
-    consumerProgram: "consumer",
-  };
+  const live = liveTarget(kafkaClient(kafkaSettings("tickpipe-chaos")), "consumer");
+  const target = live.target;
   const producerRan = (await programTable()).get("producer")?.state === "RUNNING";
   if (producerRan) await control("stop", "producer");
   const restart = async () => {
@@ -115,8 +99,7 @@ async function main(): Promise<void> {
     console.log("\nChaos results\n" + formatTable(results));
   } finally {
     if (producerRan) await control("start", "producer");
-    await mongo.close();
-    s3.destroy();
+    await live.close();
   }
   if (bad) throw new Error("Chaos suite: records were lost or duplicated, or a service did not recover (table above)");
 }

@@ -58,6 +58,8 @@ export interface Scenario {
 /** One row of the report. */
 export interface ScenarioResult {
   readonly name: string;
+  /** The run's id prefix: record `i` is `recordId(run, i)`. */
+  readonly run: string;
   readonly mongo: Tally;
   readonly s3: Tally;
   /** Every id in both stores, every program running, none FATAL, with no action after the fault. */
@@ -158,6 +160,7 @@ export async function runScenario(
   const both = mongoAt !== undefined && s3At !== undefined;
   const result: ScenarioResult = {
     name: scenario.name,
+    run,
     mongo: tally(ids, mongo),
     s3: tally(ids, s3),
     recovered: both && allRunning && watch.fatal.size === 0 && archiverAlive,

@@ -26,6 +26,7 @@ bash stack/install/supervisor.sh
 bash stack/install/java.sh
 bash stack/install/connect_plugin.sh
 bash stack/install/flink.sh
+bash stack/install/flink_cluster.sh
 bash stack/install/go_tools.sh
 bash stack/install/postgres.sh
 bash stack/install/chromium.sh

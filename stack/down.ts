@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SERVICES } from "./services.ts";
+import { CLUSTER_SERVICES } from "./cluster.ts";
 import {
   daemonAlive,
   programsStopping,
@@ -15,8 +15,8 @@ import {
 } from "./supervisor.ts";
 import { runMain, sleep } from "../lib/util/mod.ts";
 
-/** supervisord stops programs one after another and kills each after STOP_WAIT_SECS. */
-const DEADLINE_MS = SERVICES.length * (STOP_WAIT_SECS + 5) * 1000;
+/** supervisord stops programs one after another and kills each after STOP_WAIT_SECS (the larger profile's count). */
+const DEADLINE_MS = CLUSTER_SERVICES.length * (STOP_WAIT_SECS + 5) * 1000;
 const REPORT_EVERY_MS = 15_000;
 
 async function main(): Promise<void> {

@@ -23,7 +23,8 @@ export const PORTS = Object.freeze({
   console: 8080,
 });
 
-const java = (heap: string, mainClass: string, ...args: string[]) => [
+/** argv of a JVM on Kafka's jars (.tools/jars/kafka) with a `heap` cap, running `mainClass`. */
+export const kafkaJava = (heap: string, mainClass: string, ...args: string[]): string[] => [
   "java",
   "-Xms128m",
   `-Xmx${heap}`,
@@ -43,7 +44,7 @@ const java = (heap: string, mainClass: string, ...args: string[]) => [
 export const PIPELINE_START_RETRIES = 1000;
 
 /** A pipeline script run as `deno task <task>`; ready once the supervisor has kept it up. */
-function pipelineService(name: string, title: string, task: string, url: string): Service {
+export function pipelineService(name: string, title: string, task: string, url: string): Service {
   return {
     name,
     title,
@@ -138,7 +139,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
     title: "Apache Kafka broker + controller (KRaft)",
     group: "infra",
     ports: [PORTS.kafka, PORTS.kafkaController],
-    command: java("512m", "kafka.Kafka", join(DATA, "conf/server.properties")),
+    command: kafkaJava("512m", "kafka.Kafka", join(DATA, "conf/server.properties")),
     probe: { kind: "tcp", port: PORTS.kafka },
     startSeconds: 120,
     url: `localhost:${PORTS.kafka}`,
@@ -149,7 +150,7 @@ export const SERVICES: readonly Service[] = Object.freeze([
     title: "Kafka Connect (distributed worker, MongoDB sink)",
     group: "infra",
     ports: [PORTS.connect],
-    command: java(
+    command: kafkaJava(
       "512m",
       "org.apache.kafka.connect.cli.ConnectDistributed",
       join(DATA, "conf/connect-distributed.properties"),

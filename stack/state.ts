@@ -7,27 +7,59 @@
  */
 import { join } from "node:path";
 import { DATA, ROOT, TOOLS } from "./paths.ts";
+import { fillTemplate } from "./properties.ts";
+import {
+  brokerProperties,
+  CLUSTER_PORTS,
+  type ConfigFile,
+  connectProperties,
+  flinkConfig,
+  zookeeperProperties,
+} from "./cluster.ts";
+import type { Profile } from "./profile.ts";
 
 const CONF_DIR = join(DATA, "conf");
 const TEMPLATES = ["server.properties", "connect-distributed.properties"];
 
+/** The cluster profile's configs, from the single node's (`singles`, already filled in) and stack/flink/config.yaml. */
+async function clusterConfigs(singles: ReadonlyMap<string, string>): Promise<ConfigFile[]> {
+  const flink = await Deno.readTextFile(join(ROOT, "stack/flink/config.yaml"));
+  return [
+    ...CLUSTER_PORTS.kafka.map((_, i) => brokerProperties(singles.get("server.properties")!, i + 1)),
+    ...CLUSTER_PORTS.connect.map((_, i) => connectProperties(singles.get("connect-distributed.properties")!, i + 1)),
+    zookeeperProperties(),
+    flinkConfig(flink, {
+      DATA,
+      S3_BUCKET: Deno.env.get("S3_BUCKET") ?? "tickpipe-archive",
+      S3_ENDPOINT: Deno.env.get("AWS_ENDPOINT_URL_S3") ?? "",
+      AWS_REGION: Deno.env.get("AWS_REGION") ?? "us-east-1",
+    }),
+  ];
+}
+
 /**
  * Makes the services' data folders, creates the PostgreSQL cluster once
  * (stack/postgres/init.sh) and copies stack/kafka/*.properties into
- * .data/conf with `@DATA@` and `@JARS@` filled in.
+ * .data/conf with `@DATA@` and `@JARS@` filled in; for the cluster profile also
+ * each broker's and worker's properties, ZooKeeper's and Flink's config.
  *
  * @throws {Error} When the PostgreSQL cluster cannot be created; init.sh's output is in the message.
  */
-export async function prepareState(): Promise<void> {
-  for (const dir of [CONF_DIR, join(DATA, "s3"), join(DATA, "flink/tmp"), join(DATA, "ksqldb")]) {
-    await Deno.mkdir(dir, { recursive: true });
+export async function prepareState(profile: Profile): Promise<void> {
+  const dirs = [CONF_DIR, join(DATA, "s3"), join(DATA, "flink/tmp"), join(DATA, "ksqldb")];
+  if (profile === "cluster") {
+    dirs.push(join(CONF_DIR, "flink"), join(DATA, "zookeeper"), join(DATA, "flink-cluster/tmp"));
   }
+  for (const dir of dirs) await Deno.mkdir(dir, { recursive: true });
   await initPostgres();
+  const singles = new Map<string, string>();
   for (const name of TEMPLATES) {
     const template = await Deno.readTextFile(join(ROOT, "stack/kafka", name));
-    const text = template.replaceAll("@DATA@", DATA).replaceAll("@JARS@", join(TOOLS, "jars"));
-    await Deno.writeTextFile(join(CONF_DIR, name), text);
+    singles.set(name, fillTemplate(template, { DATA, JARS: join(TOOLS, "jars") }));
   }
+  const files: ConfigFile[] = [...singles].map(([name, text]) => ({ name, text }));
+  if (profile === "cluster") files.push(...await clusterConfigs(singles));
+  for (const { name, text } of files) await Deno.writeTextFile(join(CONF_DIR, name), text);
 }
 
 async function initPostgres(): Promise<void> {
@@ -48,13 +80,21 @@ function newClusterId(): string {
 }
 
 /**
- * Formats Kafka's KRaft storage (log.dirs = .data/kafka/log) once; later calls are no-ops.
+ * Formats Kafka's KRaft storage once per node (single: .data/kafka/log, a standalone controller; cluster:
+ * .data/kafka-N/log, the static quorum of controller.quorum.voters); later calls are no-ops.
  *
  * @throws {Error} When the storage tool fails; its output is in the message.
  */
-export async function formatKafkaStorage(): Promise<void> {
+export async function formatKafkaStorage(profile: Profile): Promise<void> {
+  if (profile === "single") return await formatNode(join(DATA, "kafka", "log"), "server.properties", ["--standalone"]);
+  for (const [i] of CLUSTER_PORTS.kafka.entries()) {
+    await formatNode(join(DATA, `kafka-${i + 1}`, "log"), `kafka-${i + 1}.properties`, []);
+  }
+}
+
+async function formatNode(logDir: string, config: string, quorum: readonly string[]): Promise<void> {
   try {
-    await Deno.stat(join(DATA, "kafka", "log", "meta.properties"));
+    await Deno.stat(join(logDir, "meta.properties"));
     return;
   } catch {
     // not formatted yet
@@ -75,12 +115,12 @@ export async function formatKafkaStorage(): Promise<void> {
       `-Dlog4j2.configurationFile=${join(ROOT, "stack/kafka/tools-log4j2.yaml")}`,
       "kafka.tools.StorageTool",
       "format",
-      "--standalone",
+      ...quorum,
       "--ignore-formatted",
       "--cluster-id",
       clusterId,
       "--config",
-      join(CONF_DIR, "server.properties"),
+      join(CONF_DIR, config),
     ],
     stdout: "piped",
     stderr: "piped",

@@ -6,7 +6,7 @@
  */
 import { MongoClient } from "mongodb";
 import { probeOnce } from "./probe.ts";
-import { SERVICES } from "./services.ts";
+import { currentProfile, nameWidth, profileServices } from "./profile.ts";
 import { programStates } from "./supervisor.ts";
 import { join } from "node:path";
 import { connectorStatus, type GuardEntry } from "../lib/connect/mod.ts";
@@ -78,11 +78,14 @@ async function main(): Promise<void> {
     console.log('The stack is not running; start it with "task up"');
     Deno.exit(3);
   }
-  console.log("Services:");
-  for (const service of SERVICES) {
+  const profile = await currentProfile();
+  console.log(profile === "cluster" ? "Services (cluster profile):" : "Services:");
+  const services = profileServices(profile);
+  const width = nameWidth(services);
+  for (const service of services) {
     const state = states.get(service.name) ?? "UNKNOWN";
     const ready = state === "RUNNING" ? ((await probeOnce(service.probe)) ? "ready" : "not ready") : "";
-    console.log(`  ${service.name.padEnd(14)} ${state.padEnd(9)} ${ready.padEnd(10)} ${service.url}`);
+    console.log(`  ${service.name.padEnd(width)} ${state.padEnd(9)} ${ready.padEnd(10)} ${service.url}`);
   }
   const lines = await Promise.allSettled([
     ...SINKS.map(sinkLine),

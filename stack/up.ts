@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { LOGS, TOOLS } from "./paths.ts";
 import { probeOnce, waitReady } from "./probe.ts";
 import { portFree, portHolder } from "./ports.ts";
-import { SERVICES } from "./services.ts";
+import { claimProfile, currentProfile, nameWidth, profileServices } from "./profile.ts";
 import type { Service } from "./types.ts";
 import { formatKafkaStorage, prepareState } from "./state.ts";
 import { programStates, startDaemon, supervisorctl, writeConfig } from "./supervisor.ts";
@@ -73,10 +73,10 @@ async function assertPortsFree(service: Service): Promise<void> {
   }
 }
 
-async function startService(service: Service, states: Map<string, string>): Promise<void> {
+async function startService(service: Service, states: Map<string, string>, width: number): Promise<void> {
   const began = performance.now();
   if (states.get(service.name) === "RUNNING" && await probeOnce(service.probe)) {
-    console.log(`  ${service.name.padEnd(14)} already up      ${service.url}`);
+    console.log(`  ${service.name.padEnd(width)} already up      ${service.url}`);
     return;
   }
   if (states.get(service.name) !== "RUNNING") await assertPortsFree(service);
@@ -88,7 +88,7 @@ async function startService(service: Service, states: Map<string, string>): Prom
     );
   }
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
-  console.log(`  ${service.name.padEnd(14)} ready in ${seconds.padStart(5)}s ${service.url}`);
+  console.log(`  ${service.name.padEnd(width)} ready in ${seconds.padStart(5)}s ${service.url}`);
 }
 
 async function main(): Promise<void> {
@@ -102,21 +102,25 @@ async function main(): Promise<void> {
   if (unset.length > 0) {
     throw new Error(`${unset.join(", ")} not set; run "bash stack/bootstrap.sh" to create .env, or set them in .env`);
   }
-  await writeConfig(SERVICES);
+  const profile = await currentProfile();
+  const services = profileServices(profile);
   let states = await programStates();
+  if (states === undefined) await claimProfile(profile);
+  await writeConfig(services);
   if (states === undefined) {
-    await prepareState();
-    await formatKafkaStorage();
-    for (const service of SERVICES.filter((s) => s.group === group)) await assertPortsFree(service);
+    await prepareState(profile);
+    await formatKafkaStorage(profile);
+    for (const service of services.filter((s) => s.group === group)) await assertPortsFree(service);
     await startDaemon();
     states = (await programStates()) ?? new Map();
   } else {
-    await prepareState();
+    await prepareState(profile);
     await supervisorctl("reread");
     await supervisorctl("update");
   }
-  console.log(group === "infra" ? "Starting the stack:" : "Starting the pipeline:");
-  await startInOrder(SERVICES.filter((s) => s.group === group), states);
+  const what = group === "infra" ? "the stack" : "the pipeline";
+  console.log(`Starting ${what}${profile === "cluster" ? " (cluster profile)" : ""}:`);
+  await startInOrder(services.filter((s) => s.group === group), states);
   const sqlite = sqliteFiles();
   if (group === "infra" && sqlite.length > 0 && !sqliteMigrated()) {
     console.log(
@@ -129,12 +133,13 @@ async function main(): Promise<void> {
 
 /** Starts every service as soon as the ones it depends on are ready; independent ones start together. */
 async function startInOrder(services: readonly Service[], states: Map<string, string>): Promise<void> {
+  const width = nameWidth(services);
   const started = new Map<string, Promise<void>>();
   const start = (service: Service): Promise<void> => {
     let promise = started.get(service.name);
     if (promise === undefined) {
       const deps = services.filter((s) => service.dependsOn.includes(s.name));
-      promise = Promise.all(deps.map(start)).then(() => startService(service, states));
+      promise = Promise.all(deps.map(start)).then(() => startService(service, states, width));
       started.set(service.name, promise);
     }
     return promise;

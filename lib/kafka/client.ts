@@ -48,7 +48,8 @@ export function kafkaClient(settings: KafkaSettings, options: { retries?: number
 }
 
 /**
- * Creates `topic` unless it exists.
+ * Creates `topic` unless it exists; `replication` -1 (the default) takes the brokers' `default.replication.factor`
+ * (1 on the single node, 3 on the cluster profile).
  *
  * @returns Whether it was created.
  */
@@ -57,7 +58,7 @@ export async function ensureTopic(
   topic: string,
   options: { partitions?: number; replication?: number } = {},
 ): Promise<boolean> {
-  const { partitions = 3, replication = 1 } = options;
+  const { partitions = 3, replication = -1 } = options;
   const existing = await admin.listTopics();
   if (existing.includes(topic)) return false;
   return await admin.createTopics({

@@ -64,7 +64,8 @@ export function testConfig(
 /** Creates a topic with `partitions` partitions and waits for its leaders. */
 export async function createTopic(admin: Admin, topic: string, partitions = 1): Promise<void> {
   await admin.createTopics({
-    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+    // replication: the broker's default (1 on the single node, 3 on the cluster profile)
+    topics: [{ topic, numPartitions: partitions }],
     waitForLeaders: true,
   });
 }

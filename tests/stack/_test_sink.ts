@@ -89,6 +89,7 @@ export async function startTestSink(options: TestSinkOptions = {}): Promise<Test
   };
   try {
     await admin.createTopics({
+      // replication: the broker's default (1 on the single node, 3 on the cluster profile)
       topics: [{ topic: name, numPartitions: options.partitions ?? 3 }, { topic: dlq }],
       waitForLeaders: true,
     });

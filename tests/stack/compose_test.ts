@@ -9,6 +9,7 @@ import { PORTS } from "../../stack/services.ts";
 
 interface ComposeService {
   image: string;
+  profiles?: string[];
   ports?: string[];
   environment?: Record<string, string | number>;
   volumes?: string[];
@@ -94,4 +95,28 @@ Deno.test("simplelink.json sinks api-data into mydb.api with a dead-letter topic
   );
   assert.match(connectProps, /^bootstrap\.servers=kafka:9092$/m);
   assert.match(connectProps, /^value\.converter\.schemas\.enable=false$/m);
+});
+
+Deno.test("compose.yaml's optional profile cluster adds the cluster profile's nodes on its host ports", async () => {
+  const cluster = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes("cluster"));
+  assert.deepEqual(cluster.map(([name]) => name).sort(), [
+    "connect-2",
+    "consumer-2",
+    "flink-jobmanager",
+    "flink-taskmanager-1",
+    "flink-taskmanager-2",
+    "flink-zookeeper",
+    "kafka-2",
+    "kafka-3",
+    "ksqldb-server-2",
+  ]);
+  assert.deepEqual(hostPorts(compose.services["kafka-2"]), [29192]);
+  assert.deepEqual(hostPorts(compose.services["kafka-3"]), [29292]);
+  assert.deepEqual(hostPorts(compose.services["connect-2"]), [8183]);
+  assert.deepEqual(hostPorts(compose.services["ksqldb-server-2"]), [8188]);
+  assert.deepEqual(hostPorts(compose.services["flink-jobmanager"]), [8091]);
+  const env = await Deno.readTextFile(new URL("../../stack/compose/cluster.env", import.meta.url));
+  assert.match(env, /^KAFKA_VOTERS=1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093$/m);
+  assert.match(env, /^KAFKA_REPLICATION=3$/m);
+  assert.match(env, /^KAFKA_MIN_ISR=2$/m);
 });
