@@ -180,10 +180,11 @@ function namer(suffix: string, topic: string): (text: string) => string {
     );
 }
 
-/** Produces `input` to partition 0, retrying while a just-created topic's leader is not known yet. */
-async function produceInput(kafka: Kafka, topic: string, input: readonly InputRecord[]): Promise<void> {
+/** Creates `topic` with one partition and produces `input`, retrying while the new topic's leader is not known yet. */
+async function produceInput(admin: Admin, kafka: Kafka, topic: string, input: readonly InputRecord[]): Promise<void> {
   for (let attempt = 1;; attempt++) {
     try {
+      await createTopic(admin, topic, 1);
       return await sendInput(kafka, topic, input);
     } catch (e) {
       if (attempt >= 10) throw e;
@@ -268,12 +269,8 @@ async function runWith(family: string, c: ConformanceCase, kafka: Kafka, admin: 
   const names = namesOf(c, name);
   const fail = (failure: string): CaseResult => ({ family, name: c.name, failure });
   try {
-    await createTopic(admin, topic, 1);
-    await produceInput(kafka, topic, c.input);
-    if (c.input2) {
-      await createTopic(admin, `${topic}-2`, 1);
-      await produceInput(kafka, `${topic}-2`, c.input2);
-    }
+    await produceInput(admin, kafka, topic, c.input);
+    if (c.input2) await produceInput(admin, kafka, `${topic}-2`, c.input2);
     const expect = c.expect;
     for (const [i, statement] of c.statements.entries()) {
       const last = i === c.statements.length - 1;

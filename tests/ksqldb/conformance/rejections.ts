@@ -51,5 +51,10 @@ export const cases: readonly ConformanceCase[] = [
     [SOURCE, SOURCE],
     "already exists",
   ),
+  rejected(
+    "DESCRIBE FUNCTION of an unknown name",
+    ["DESCRIBE FUNCTION NO_SUCH_FN;"],
+    "Can't find any functions with the name 'NO_SUCH_FN'",
+  ),
   rejected("a syntax error names the token", [SOURCE, "SELEC * FROM S_$ EMIT CHANGES;"], "Unknown statement 'SELEC'"),
 ];

@@ -40,7 +40,10 @@ async function main(): Promise<void> {
   const kafka = testKafka();
   const started = Date.now();
   const results = await runCases(selected, kafka, {
-    onResult: (r) => console.log(`${r.failure === undefined ? "pass" : "FAIL"}  ${caseId(r)}`),
+    onResult: (r) =>
+      console.log(
+        `${r.failure === undefined ? "pass" : "FAIL"}  ${caseId(r)}${r.failure ? `: ${r.failure.slice(0, 300)}` : ""}`,
+      ),
   });
   const ordered = selected.map(({ family, c }) => results.find((r) => r.family === family && r.name === c.name)!);
   const table = report(ordered);
