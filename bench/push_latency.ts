@@ -8,7 +8,7 @@
  *
  * ```sh
  * deno run --allow-net=localhost,127.0.0.1 --allow-env=KSQLDB_URL,KAFKA_BOOTSTRAP,NODE_ENV,KAFKAJS_* \
- *   --allow-read=/proc/loadavg bench/push_latency.ts [--rate 100] [--seconds 20] [--runs 3]
+ *   --allow-sys=loadavg bench/push_latency.ts [--rate 100] [--seconds 20] [--runs 3]
  * ```
  *
  * @module
@@ -103,8 +103,8 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const client = new KsqldbClient(ksqldbUrl());
   const kafka = kafkaClient(kafkaSettings("tickpipe-push-latency-bench"));
-  const load = async () => (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
-  console.log(`load average before: ${await load()}`);
+  const load = () => Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
+  console.log(`load average before: ${load()}`);
   const cpu0 = process.cpuUsage();
   const runs: LatencyRun[] = [];
   for (let i = 0; i < Number(values.runs); i++) {
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   console.log(
     `  bench process CPU: ${(((cpu.user + cpu.system) / 1e6) / (sent / 1e6)).toFixed(1)} CPU-s per million records`,
   );
-  console.log(`load average after: ${await load()}`);
+  console.log(`load average after: ${load()}`);
 }
 
 if (import.meta.main) {
