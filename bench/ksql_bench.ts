@@ -21,10 +21,7 @@ import { kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
 import { KsqldbClient, ksqldbUrl } from "../admin/ksql_client.ts";
 import { applyKsql, ksqlFiles } from "../admin/ksql_apply.ts";
 import { KSQL_OBJECTS } from "../tests/ksqldb/_stack.ts";
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
+import { pushLatency } from "./push_latency.ts";
 
 async function engineRss(): Promise<string> {
   try {
@@ -81,39 +78,10 @@ async function main(): Promise<void> {
       } s`,
     );
 
-    // 2. push query latency at `rate` quotes/s
-    const stream = `LAT_${id}`;
-    await client.ksql(
-      `CREATE STREAM ${stream} (ticker STRING, price DOUBLE, sent BIGINT) WITH (KAFKA_TOPIC='${topic}-lat', VALUE_FORMAT='JSON', PARTITIONS=3);`,
-    );
-    created.push(stream);
-    const controller = new AbortController();
-    const query = await client.query(`SELECT sent FROM ${stream} EMIT CHANGES;`, {}, controller.signal);
-    console.log(`push query ${query.header.queryId} started; producing ${rate * seconds} quotes`);
-    const latencies: number[] = [];
-    const reading = (async () => {
-      for await (const row of query.rows) latencies.push(Date.now() - Number(row[0]));
-    })().catch(() => {});
-    const total = rate * seconds;
-    const t0 = performance.now();
-    for (let i = 0; i < total; i++) {
-      const due = t0 + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      await producer.send({
-        topic: `${topic}-lat`,
-        messages: [{ value: JSON.stringify({ ticker: "AAPL", price: 190 + (i % 10), sent: Date.now() }) }],
-      });
-    }
-    const deadline = Date.now() + 15_000;
-    while (latencies.length < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    controller.abort();
-    await Promise.race([reading, new Promise((resolve) => setTimeout(resolve, 2000))]);
-    const sorted = [...latencies].sort((a, b) => a - b);
+    // 2. push query latency at `rate` records/s
+    const run = await pushLatency(client, kafka, { rate, seconds });
     console.log(
-      `push query latency at ${rate} quotes/s (${latencies.length}/${total} rows): p50 ${
-        percentile(sorted, 50)
-      } ms, p99 ${percentile(sorted, 99)} ms, max ${sorted.at(-1)} ms`,
+      `push query latency at ${rate} records/s (${run.received}/${run.sent} rows): p50 ${run.p50} ms, p99 ${run.p99} ms, max ${run.max} ms`,
     );
 
     // 3. CSAS throughput over a backlog

@@ -116,6 +116,7 @@ export type StatementBody =
   | { readonly kind: "select"; readonly query: SelectQuery }
   | { readonly kind: "show"; readonly what: string; readonly extended: boolean }
   | { readonly kind: "describe"; readonly name: string; readonly extended: boolean }
+  | { readonly kind: "describeFunction"; readonly name: string }
   | {
     readonly kind: "drop";
     readonly sourceType: "STREAM" | "TABLE";

@@ -10,6 +10,7 @@ import type { Statement } from "./ast.ts";
 import type { JobState } from "./engine_sync.ts";
 import type { TopicListing } from "./topic_admin.ts";
 import { type SchemaInfo, schemaInfo } from "./types.ts";
+import { KsqlError } from "./error.ts";
 
 /** The ksqlDB version this server reports and follows. */
 export const KSQL_VERSION = "0.29.0";
@@ -181,6 +182,36 @@ export function functionsEntity(
     ...functions.table.map((name) => ({ name, category: "TABLE", type: "TABLE" })),
   ].sort((a, b) => a.name.localeCompare(b.name));
   return { "@type": "function_names", ...base(statement), functions: list };
+}
+
+/**
+ * DESCRIBE FUNCTION: ksqlDB's `describe_function` entity for a function this server has.
+ *
+ * @throws {KsqlError} With ksqlDB's message when it has no function of that name.
+ */
+export function describeFunctionEntity(
+  statement: Statement & { kind: "describeFunction" },
+  functions: { scalar: readonly string[]; aggregate: readonly string[]; table: readonly string[] },
+): Entity {
+  const type = functions.scalar.includes(statement.name)
+    ? "SCALAR"
+    : functions.aggregate.includes(statement.name)
+    ? "AGGREGATE"
+    : functions.table.includes(statement.name)
+    ? "TABLE"
+    : undefined;
+  if (type === undefined) throw new KsqlError(`Can't find any functions with the name '${statement.name}'`);
+  return {
+    "@type": "describe_function",
+    ...base(statement),
+    name: statement.name,
+    type,
+    description: "",
+    author: "tickpipe (translated to Apache Flink SQL)",
+    version: "",
+    path: "internal",
+    functions: [],
+  };
 }
 
 /** DESCRIBE [EXTENDED] of `source`. */

@@ -30,6 +30,7 @@ import { type RunningQuery, runQuery } from "./query_runtime.ts";
 import {
   currentStatus,
   describeEntity,
+  describeFunctionEntity,
   type Entity,
   functionsEntity,
   propertiesEntity,
@@ -151,6 +152,8 @@ export class KsqlExecutor {
         return await this.#show(statement, props);
       case "describe":
         return this.#describe(statement);
+      case "describeFunction":
+        return describeFunctionEntity(statement, supportedFunctions());
       case "drop":
         return await this.#drop(statement);
       case "terminate":

@@ -218,7 +218,10 @@ class Parser {
       }
       case "DESCRIBE": {
         this.next();
-        if (this.isWord("FUNCTION", "CONNECTOR", "STREAMS", "TABLES")) {
+        if (this.acceptWord("FUNCTION")) {
+          return { kind: "describeFunction", name: this.identifier("a function name").name };
+        }
+        if (this.isWord("CONNECTOR", "STREAMS", "TABLES")) {
           throw new KsqlUnsupportedError(`DESCRIBE ${this.peek.value}`);
         }
         const name = this.identifier("a stream or table name").name;

@@ -364,9 +364,7 @@ class QueryTranslator {
       }
     }
     const scalar = scalarFunction(e.name);
-    if (!scalar) {
-      throw new KsqlUnsupportedError(`Function ${e.name}`, "see SHOW FUNCTIONS for the supported ones");
-    }
+    if (!scalar) throw new KsqlError(`Can't find any functions with the name '${e.name}'`);
     return { sql: scalar(e.args.map((a) => this.expr(a).sql), e.name) };
   }
 }

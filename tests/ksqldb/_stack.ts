@@ -91,7 +91,8 @@ export async function produceTimed(kafka: Kafka, topic: string, records: readonl
   );
 }
 
-async function sendMessages(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
+/** Sends `messages` to `topic` with a short-lived producer, acknowledged by all replicas. */
+export async function sendMessages(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
   const producer = kafka.producer();
   await producer.connect();
   try {

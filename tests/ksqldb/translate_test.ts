@@ -197,8 +197,8 @@ Deno.test("translateQuery() rejects what it does not run with ksqlDB-style error
     /Column 'FOO' cannot be resolved/,
   );
   assert.throws(
-    () => translateQuery(select("SELECT TOPK(data) FROM stock_data GROUP BY meta EMIT CHANGES;"), c, push),
-    /TOPK is not supported/,
+    () => translateQuery(select("SELECT NO_SUCH_FN(meta) FROM stock_data EMIT CHANGES;"), c, push),
+    /^KsqlError: Can't find any functions with the name 'NO_SUCH_FN'$/,
   );
   assert.throws(
     () =>
@@ -384,4 +384,31 @@ Deno.test("parseKsql() rejects GRACE PERIOD and RETENTION by name instead of ign
       },
     );
   }
+});
+
+Deno.test("translateQuery() sends LATEST/EARLIEST_BY_OFFSET forms, TOPK and HISTOGRAM to the engine's KSQL_ aggregates", async () => {
+  const c = await catalog();
+  const push = { mode: "push", queryId: "q", statementText: "" } as const;
+  const sql = (agg: string) =>
+    translateQuery(
+      select(`SELECT meta->requested AS r, ${agg} AS a FROM stock_data GROUP BY meta->requested EMIT CHANGES;`),
+      c,
+      push,
+    ).sql;
+  const v = "`STOCK_DATA`.`meta`.`requested`";
+  assert.match(sql("LATEST_BY_OFFSET(meta->requested)"), new RegExp(`LAST_VALUE\\(${v.replaceAll(".", "\\.")}\\)`));
+  assert.ok(
+    sql("LATEST_BY_OFFSET(meta->requested, false)").includes(
+      `CAST(KSQL_LATEST_BY_OFFSET(CAST(${v} AS STRING), FALSE) AS INT)`,
+    ),
+  );
+  assert.ok(
+    sql("EARLIEST_BY_OFFSET(meta->requested, 2)").includes(
+      `CAST(KSQL_EARLIEST_BY_OFFSET_N(CAST(${v} AS STRING), 2, TRUE) AS ARRAY<INT>)`,
+    ),
+  );
+  assert.ok(sql("TOPK(meta->requested, 3)").includes(`CAST(KSQL_TOPK(CAST(${v} AS DOUBLE), 3) AS ARRAY<INT>)`));
+  assert.ok(sql("HISTOGRAM(timestamp_utc)").includes("KSQL_HISTOGRAM(CAST(`STOCK_DATA`.`timestamp_utc` AS STRING))"));
+  assert.throws(() => sql("LATEST_BY_OFFSET(meta->requested, 1, 2, 3)"), /takes \(column\[, n\]\[, ignoreNulls\]\)/);
+  assert.throws(() => sql("TOPK(timestamp_utc, 2)"), /TOPK of a non-numeric column is not supported/);
 });

@@ -281,6 +281,8 @@ public final class FlinkEngine {
     tEnv.useCatalog("ksql");
     tEnv.createTemporarySystemFunction("KSQL_EPOCH_MILLIS", EpochMillis.class);
     tEnv.createTemporarySystemFunction("KSQL_TIMESTAMPTOSTRING", TimestampToString.class);
+    KsqlScalars.register(tEnv);
+    KsqlAggregates.register(tEnv);
     return tEnv;
   }
 
