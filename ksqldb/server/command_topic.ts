@@ -184,11 +184,18 @@ export class CommandTopic {
     if (this.#consumer === undefined) {
       throw fail(`is not read yet${this.#lastError ? ` (${this.#lastError})` : ""}`);
     }
-    let end: number;
-    try {
-      end = await this.#end();
-    } catch (error) {
-      throw fail(`cannot be read (${error instanceof Error ? error.message : String(error)})`);
+    let end: number | undefined;
+    // a broker that has just come back answers with stale metadata for a while: retry until the deadline
+    while (end === undefined) {
+      try {
+        end = await this.#end();
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw fail(`cannot be read (${error instanceof Error ? error.message : String(error)})`);
+        }
+        await (await this.#options.admin()).fetchTopicMetadata({ topics: [this.topic] }).catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
     while (this.#next < end) {
       if (Date.now() > deadline) throw fail(`was not read to offset ${end} within ${timeoutMs} ms (at ${this.#next})`);

@@ -184,7 +184,12 @@ Deno.test(
       const left = (await admin.listTopics()).filter((t) =>
         [topic, copy, counts, commandTopicName(SERVICE_ID)].includes(t)
       );
-      if (left.length > 0) await admin.deleteTopics({ topics: left });
+      // a topic the DROP ... DELETE TOPIC above is still deleting may be listed and then be gone
+      if (left.length > 0) {
+        await admin.deleteTopics({ topics: left }).catch((error) => {
+          if (!/does not host this topic-partition/.test(String(error?.message))) throw error;
+        });
+      }
       await admin.disconnect();
       await Deno.remove(state, { recursive: true });
     }
