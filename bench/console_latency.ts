@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { median, percentile } from "./_stats.ts";
 import { parseArgs } from "node:util";
 import { kafkaClient, kafkaSettings } from "../lib/kafka/mod.ts";
 import { closeBrowser, launch, openPage, OwnConsole } from "../tests/console/_browser.ts";
@@ -32,10 +33,6 @@ interface Run {
 }
 
 const TICKER = "BENCH";
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN;
-}
 
 /** RSS and CPU time so far of process `pid`, from `ps` (reading /proc would need every permission). */
 async function processFigures(pid: number): Promise<{ rssKiB: number; cpuSeconds: number }> {
@@ -139,7 +136,6 @@ async function main(): Promise<void> {
         `(${((r.cpuPercent / 100) * 1e6 / rate).toFixed(0)} CPU-s per million quotes)`,
     );
   }
-  const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const p99s = results.map((r) => r.p99);
   const p50s = results.map((r) => r.p50);
   console.log(

@@ -17,6 +17,7 @@
 // the page's document, inside the function puppeteer runs in the browser
 // deno-lint-ignore no-explicit-any
 declare const document: any;
+import { median } from "./_stats.ts";
 import { parseArgs } from "node:util";
 import type { Collection } from "mongodb";
 import { supervisorctl } from "../stack/supervisor.ts";
@@ -25,11 +26,6 @@ import { produceSequence, startTestSink, TEST_DB, type TestSink } from "../tests
 
 const TICKERS = ["AAPL", "TSLA", "MSFT", "NVDA", "AMZN", "GOOG", "META", "NFLX"];
 const CLOCK_TICKS = 100;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
 
 function figure(values: number[], digits = 0): string {
   return `min ${Math.min(...values).toFixed(digits)}, median ${median(values).toFixed(digits)}`;

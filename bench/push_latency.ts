@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { median, percentile } from "./_stats.ts";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { type Kafka, Partitioners } from "kafkajs";
@@ -26,10 +27,6 @@ export interface LatencyRun {
   readonly max: number;
   readonly received: number;
   readonly sent: number;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 /**
@@ -72,8 +69,8 @@ export async function pushLatency(
     await Promise.race([reading, new Promise((resolve) => setTimeout(resolve, 2000))]);
     const sorted = [...latency.values()].sort((a, b) => a - b);
     return {
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
+      p50: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
       max: sorted.at(-1) ?? NaN,
       received: latency.size,
       sent: total,
@@ -84,11 +81,6 @@ export async function pushLatency(
     );
     await producer.disconnect();
   }
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
 async function main(): Promise<void> {

@@ -12,6 +12,7 @@
  */
 import type { Consumer, Kafka, Producer } from "kafkajs";
 import { Catalog, type CatalogRecord } from "./catalog.ts";
+import { retryRetriable } from "../../lib/util/mod.ts";
 import { KsqlError } from "./error.ts";
 import type { KafkaConnection } from "./kafka_connection.ts";
 
@@ -184,18 +185,19 @@ export class CommandTopic {
     if (this.#consumer === undefined) {
       throw fail(`is not read yet${this.#lastError ? ` (${this.#lastError})` : ""}`);
     }
-    let end: number | undefined;
-    // a broker that has just come back answers with stale metadata for a while: retry until the deadline
-    while (end === undefined) {
-      try {
-        end = await this.#end();
-      } catch (error) {
-        if (Date.now() > deadline) {
-          throw fail(`cannot be read (${error instanceof Error ? error.message : String(error)})`);
-        }
-        await (await this.#options.admin()).fetchTopicMetadata({ topics: [this.topic] }).catch(() => {});
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+    let end: number;
+    try {
+      // a broker that has just come back answers with stale metadata for a while: retry, refreshing it
+      end = await retryRetriable(() => this.#end(), {
+        delayMs: 250,
+        isRetriable: () => true,
+        signal: AbortSignal.timeout(timeoutMs),
+        onRetry: () => {
+          this.#options.admin().then((admin) => admin.fetchTopicMetadata({ topics: [this.topic] })).catch(() => {});
+        },
+      });
+    } catch (error) {
+      throw fail(`cannot be read (${error instanceof Error ? error.message : String(error)})`);
     }
     while (this.#next < end) {
       if (Date.now() > deadline) throw fail(`was not read to offset ${end} within ${timeoutMs} ms (at ${this.#next})`);
