@@ -128,8 +128,9 @@ export class OwnConsole {
   /** Starts it; await {@linkcode OwnConsole.ready}. */
   constructor(port: number, env: Record<string, string>) {
     this.url = `http://127.0.0.1:${port}`;
-    // --allow-net replaces the set's net list rather than adding to it: name them all, plus this port
-    const net = [...CONSOLE_NET.filter((host) => host !== "127.0.0.1:8080"), `127.0.0.1:${port}`];
+    // --allow-net replaces the set's net list rather than adding to it: name them all (8080 too, which the
+    // Pipeline page probes for the supervised console), plus this port
+    const net = [...CONSOLE_NET, `127.0.0.1:${port}`];
     this.child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-P=console", `--allow-net=${net.join(",")}`, "console/server/main.ts"],
       env: { CONSOLE_PORT: String(port), ...env },
